@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace receptor {
+
+/// Parses a レセ電 month: `YYYYMM` (西暦) or `GYYMM` (和暦, G = 1 明治 … 5 令和).
+/// Returns YYYYMM, or 0 if the text is not a valid month.
+uint32_t parse_month(std::string_view text);
+
+/// Parses a レセ電 date: `YYYYMMDD` or `GYYMMDD`. Returns YYYYMMDD, or 0.
+uint32_t parse_date(std::string_view text);
+
+/// Number of days in a YYYYMM month (0 if invalid).
+unsigned days_in_month(uint32_t yyyymm);
+
+/// Formats YYYYMM as "YYYY-MM" into `out` (8 bytes incl. NUL).
+void format_month(uint32_t yyyymm, char out[8]);
+
+} // namespace receptor

@@ -1,0 +1,86 @@
+#include "receptor/dates.hpp"
+
+#include <cstdio>
+
+namespace receptor {
+
+namespace {
+
+bool digits(std::string_view text, uint32_t& out) {
+  uint32_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return false;
+    v = v * 10 + static_cast<uint32_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+// First year of each era; the era digit indexes this table.
+constexpr uint32_t era_base[] = {0, 1868, 1912, 1926, 1989, 2019};
+
+uint32_t era_year(uint32_t era, uint32_t yy) {
+  if (era < 1 || era > 5 || yy < 1)
+    return 0;
+  return era_base[era] + yy - 1;
+}
+
+bool leap(uint32_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned month_days(uint32_t y, uint32_t m) {
+  static constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12)
+    return 0;
+  return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+} // namespace
+
+uint32_t parse_month(std::string_view text) {
+  uint32_t v;
+  if (!digits(text, v))
+    return 0;
+  uint32_t year, month;
+  if (text.size() == 6) {
+    year = v / 100;
+    month = v % 100;
+  } else if (text.size() == 5) {
+    year = era_year(v / 10000, (v / 100) % 100);
+    month = v % 100;
+  } else {
+    return 0;
+  }
+  if (year < 1868 || month < 1 || month > 12)
+    return 0;
+  return year * 100 + month;
+}
+
+uint32_t parse_date(std::string_view text) {
+  uint32_t v;
+  if (!digits(text, v))
+    return 0;
+  uint32_t year, month, day;
+  if (text.size() == 8) {
+    year = v / 10000;
+    month = (v / 100) % 100;
+    day = v % 100;
+  } else if (text.size() == 7) {
+    year = era_year(v / 1000000, (v / 10000) % 100);
+    month = (v / 100) % 100;
+    day = v % 100;
+  } else {
+    return 0;
+  }
+  if (year < 1868 || day < 1 || day > month_days(year, month))
+    return 0;
+  return year * 10000 + month * 100 + day;
+}
+
+unsigned days_in_month(uint32_t yyyymm) { return month_days(yyyymm / 100, yyyymm % 100); }
+
+void format_month(uint32_t yyyymm, char out[8]) {
+  std::snprintf(out, 8, "%04u-%02u", (yyyymm / 100) % 10000, yyyymm % 100);
+}
+
+} // namespace receptor
