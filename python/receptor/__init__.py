@@ -1,0 +1,31 @@
+"""Receptor: 生活保護等レセプト management — read, match and check receipts.
+
+The compiled core (``receptor._core``) does the work; this package gives it a
+Pythonic face: pandas DataFrames in, pandas DataFrames out.
+"""
+
+try:
+    from . import _core
+except ImportError as exc:  # only the missing build, never a stale fallback
+    raise ImportError(
+        "receptor's compiled core (receptor._core) is missing: build the package with "
+        "`pip install .` (or a CMake build with PYTHONPATH=build/python)"
+    ) from exc
+
+from ._masters import default_masters_dir, load_masters
+from .receipts import ReceiptFile, inspect, read_receipts
+
+__version__ = _core.__version__
+
+__all__ = [
+    "ReceiptFile",
+    "default_masters_dir",
+    "inspect",
+    "load_masters",
+    "read_receipts",
+    "__version__",
+]
+
+
+def __dir__():
+    return __all__

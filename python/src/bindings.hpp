@@ -1,0 +1,12 @@
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace receptor::python {
+
+// One register function per concept (boost-histogram style).
+void register_reader(pybind11::module_& m);
+void register_masters(pybind11::module_& m);
+void register_generator(pybind11::module_& m);
+
+} // namespace receptor::python
