@@ -92,7 +92,7 @@ struct receipt_table {
   // Derived while reading
   std::vector<int32_t> points;          ///< 合計点数 of the first payer (HO, else first KO)
   std::vector<int32_t> claimed_points;  ///< the same before payer-side corrections
-  std::vector<int64_t> line_points;     ///< Σ 点数 × 回数 over 摘要 units (食事 97 excluded)
+  std::vector<int64_t> line_points;     ///< Σ 点数 × 回数 over the units charged to the first payer (食事 97 excluded)
   std::vector<uint32_t> care_days;      ///< bit d-1 set: care on day d (day columns and JD)
   std::vector<uint8_t> corrected;       ///< number of JY corrections applied
   // Row ranges into the per-receipt tables
@@ -270,6 +270,7 @@ struct receipt_batch {
   quarantine_table quarantine;
   claim_totals go;
   std::vector<diagnostic> diagnostics;
+  uint64_t diagnostics_suppressed = 0; ///< past defaults::reader::max_diagnostics
   std::array<uint64_t, 676> record_counts{}; ///< by record_id::index(), as read
 
   std::string_view view(text_ref ref) const { return text.view(ref); }

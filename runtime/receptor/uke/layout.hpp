@@ -1,6 +1,5 @@
 #pragma once
 
-#include <bitset>
 #include <cstdint>
 
 #include "receptor/model/receipt_batch.hpp"
@@ -15,12 +14,13 @@ namespace receptor::uke {
 struct field_map {
   record_id id;
   uint8_t fields = 0;  ///< field count, id included
-  std::bitset<128> typed;
+  uint64_t typed[2] = {0, 0}; ///< bit i: field i has a typed column
 
   void mark(int i) {
-    if (i >= 0)
-      typed.set(static_cast<size_t>(i));
+    if (i >= 0 && i < 128)
+      typed[i >> 6] |= uint64_t{1} << (i & 63);
   }
+  bool is_typed(int i) const { return i >= 0 && i < 128 && ((typed[i >> 6] >> (i & 63)) & 1); }
 };
 
 /// IR / UK / YK.
@@ -78,6 +78,10 @@ struct layout {
     return nullptr;
   }
 };
+
+/// Payers a 摘要 line is charged to, by its 負担区分 (別表21): bit 0 = 保 (HO),
+/// bits 1–4 = 第1–第4公費 (KO in order). 0 for an unknown or empty code.
+uint8_t burden_payers(char code);
 
 /// The layout of a kind (unknown gives the 医科 layout).
 const layout& layout_for(model::receipt_kind kind);

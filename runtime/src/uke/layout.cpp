@@ -247,6 +247,44 @@ layout make_pharmacy() {
 
 } // namespace
 
+uint8_t burden_payers(char code) {
+  // 別表21 負担区分: 保 = 1, 第1公費 = 2, 第2 = 4, 第3 = 8, 第4 = 16.
+  switch (code) {
+    case '1': return 1;
+    case '5': return 2;
+    case '6': return 4;
+    case 'B': return 8;
+    case 'C': return 16;
+    case '2': return 1 | 2;
+    case '3': return 1 | 4;
+    case 'E': return 1 | 8;
+    case 'G': return 1 | 16;
+    case '7': return 2 | 4;
+    case 'H': return 2 | 8;
+    case 'I': return 2 | 16;
+    case 'J': return 4 | 8;
+    case 'K': return 4 | 16;
+    case 'L': return 8 | 16;
+    case '4': return 1 | 2 | 4;
+    case 'M': return 1 | 2 | 8;
+    case 'N': return 1 | 2 | 16;
+    case 'O': return 1 | 4 | 8;
+    case 'P': return 1 | 4 | 16;
+    case 'Q': return 1 | 8 | 16;
+    case 'R': return 2 | 4 | 8;
+    case 'S': return 2 | 4 | 16;
+    case 'T': return 2 | 8 | 16;
+    case 'U': return 4 | 8 | 16;
+    case 'V': return 1 | 2 | 4 | 8;
+    case 'W': return 1 | 2 | 4 | 16;
+    case 'X': return 1 | 2 | 8 | 16;
+    case 'Y': return 1 | 4 | 8 | 16;
+    case 'Z': return 2 | 4 | 8 | 16;
+    case '9': return 1 | 2 | 4 | 8 | 16;
+    default: return 0;
+  }
+}
+
 const layout& layout_for(model::receipt_kind kind) {
   static const layout medical = make_medical();
   static const layout dpc = make_dpc();

@@ -1,11 +1,13 @@
 #include "receptor/uke/reader.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <limits>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "receptor/check_digit.hpp"
@@ -76,6 +78,33 @@ public:
     dpc_ = probe_area.find("\nBU,") != std::string_view::npos
            || probe_area.find(",BU,") != std::string_view::npos
            || probe_area.substr(0, 3) == "BU,";
+  }
+
+  // Sizes the columns for a file of `bytes` bytes, so that growing them
+  // never copies: the reserve is address space, not resident memory.
+  void reserve(uint64_t bytes) {
+    auto lines = bytes / 64 + 16;
+    auto receipts = bytes / 1024 + 16;
+    auto& it = b_.items;
+    for (auto* v : {&it.receipt, &it.line, &it.code, &it.day_mask, &it.day_begin})
+      v->reserve(lines);
+    it.record.reserve(lines);
+    it.flags.reserve(lines);
+    it.shikibetsu.reserve(lines);
+    it.burden.reserve(lines);
+    it.quantity.reserve(lines);
+    it.points.reserve(lines);
+    it.count.reserve(lines);
+    it.group.reserve(lines);
+    it.text.reserve(lines);
+    it.raw.reserve(lines);
+    b_.day_counts.reserve(lines);
+    auto& d = b_.diseases;
+    for (auto* v : {&d.receipt, &d.line, &d.code, &d.start_date})
+      v->reserve(receipts * 4);
+    for (auto* v : {&d.start_date_text, &d.modifiers, &d.name, &d.comment, &d.raw})
+      v->reserve(receipts * 4);
+    b_.text.reserve(bytes / 4);
   }
 
   // One line without its line ending.
@@ -230,13 +259,20 @@ private:
       }
       edits.push_back({static_cast<uint8_t>(op), target, after, i});
     }
+    // Hostile-input fix: rows are found through a sorted index. A scan of the
+    // block per edit was quadratic: a block of 200,000 JY lines took hours.
+    // Sorting (row, position) pairs keeps the first row of a number, as before.
+    std::vector<std::pair<uint32_t, size_t>> row_index;
+    row_index.reserve(block_.size());
+    for (size_t i = 0; i < block_.size(); ++i)
+      if (block_[i].branch == 0)
+        row_index.emplace_back(block_[i].row, i);
+    std::sort(row_index.begin(), row_index.end());
     auto find_row = [&](uint32_t row) -> long {
       if (row == 0)
         return -1;
-      for (size_t i = 0; i < block_.size(); ++i)
-        if (block_[i].row == row && block_[i].branch == 0)
-          return static_cast<long>(i);
-      return -1;
+      auto it = std::lower_bound(row_index.begin(), row_index.end(), std::make_pair(row, size_t{0}));
+      return it != row_index.end() && it->first == row ? static_cast<long>(it->second) : -1;
     };
     // Decided order: the claimed records with the edits applied, then the
     // reviewer's records that no edit consumed.
@@ -244,6 +280,28 @@ private:
     std::vector<std::vector<size_t>> inserted(block_.size());
     std::vector<bool> consumed(block_.size(), false);
     std::vector<size_t> appended, unapplied;
+    // Fuzz fix (accounted_lines() == lines): every row of the block must be
+    // read exactly once, as a decoded row, a claimed row or a correction. So an
+    // edit may only supersede a claimed row (data kind 1, or the MN) that no
+    // earlier edit superseded or brought in, and may only bring in a row that
+    // no edit used yet and that is neither a JY (read as a correction) nor the
+    // MN (it must stay ahead of the RE). An edit that breaks this is reported
+    // and recorded, but not applied.
+    auto claimed_row = [&](long i) {
+      if (i < 0)
+        return false;
+      auto k = static_cast<size_t>(i);
+      auto& r = block_[k];
+      return !consumed[k] && replace[k] == -2 && r.id.valid() && r.id != rec::JY
+             && (r.data_kind == 1 || r.id == rec::MN);
+    };
+    auto free_row = [&](long i) {
+      if (i < 0)
+        return false;
+      auto k = static_cast<size_t>(i);
+      auto& r = block_[k];
+      return !consumed[k] && replace[k] == -2 && r.id.valid() && r.id != rec::JY && r.id != rec::MN;
+    };
     for (auto& e : edits) {
       long target = find_row(e.target);
       long after = find_row(e.after);
@@ -251,49 +309,59 @@ private:
       consumed[e.jy] = true;
       if (!options_.apply_corrections) {
         // Read as claimed: the reviewer's replacement rows are kept verbatim.
-        if (after >= 0 && !consumed[static_cast<size_t>(after)]) {
+        if (free_row(after) && block_[static_cast<size_t>(after)].data_kind != 1) {
           consumed[static_cast<size_t>(after)] = true;
           unapplied.push_back(static_cast<size_t>(after));
         }
-        pending_corrections_.push_back({e.jy, target, e.op, e.target, e.after});
+        pending_corrections_.push_back({e.jy, target, e.op, e.target, e.after, false});
         continue;
       }
+      bool applied = false;
       if (e.op == 1) {
         if (after < 0) {
           diagnose(severity::error, jy.line, rec::JY, 6, "JY 追加: 補正後行番号 names no row of the block");
+        } else if (!free_row(after)) {
+          diagnose(severity::error, jy.line, rec::JY, 6, "JY 追加: 補正後行番号 names a row that cannot be added (a JY, the MN or a row another JY uses)");
         } else {
           consumed[static_cast<size_t>(after)] = true;
           if (target >= 0)
             inserted[static_cast<size_t>(target)].push_back(static_cast<size_t>(after));
           else
             appended.push_back(static_cast<size_t>(after));
+          applied = true;
         }
       } else if (target < 0) {
         diagnose(severity::error, jy.line, rec::JY, 2, "JY: 補正対象行番号 names no row of the block");
+      } else if (!claimed_row(target)) {
+        diagnose(severity::error, jy.line, rec::JY, 2, "JY: 補正対象行番号 names a row that cannot be corrected (not a claimed row, or one another JY uses)");
       } else if (e.op == 2) {
         if (after < 0) {
           diagnose(severity::error, jy.line, rec::JY, 6, "JY 修正: 補正後行番号 names no row of the block");
+        } else if (after == target || !free_row(after)) {
+          diagnose(severity::error, jy.line, rec::JY, 6, "JY 修正: 補正後行番号 names a row that cannot replace it (a JY, the MN or a row another JY uses)");
         } else {
           replace[static_cast<size_t>(target)] = after;
           consumed[static_cast<size_t>(after)] = true;
+          applied = true;
         }
       } else {
         replace[static_cast<size_t>(target)] = -1;
+        applied = true;
       }
-      pending_corrections_.push_back({e.jy, target, e.op, e.target, e.after});
+      pending_corrections_.push_back({e.jy, target, e.op, e.target, e.after, applied});
     }
     std::vector<size_t> order;
     order.reserve(block_.size());
     for (size_t i = 0; i < block_.size(); ++i) {
       auto& r = block_[i];
-      if (consumed[i] || !r.id.valid())
-        continue;
-      if (r.data_kind != 1 && r.id != rec::MN)
-        continue; // reviewer's records come after the claimed ones
-      if (replace[i] == -2)
+      // Reviewer's records come after the claimed ones.
+      bool claimed = !consumed[i] && r.id.valid() && (r.data_kind == 1 || r.id == rec::MN);
+      if (claimed && replace[i] == -2)
         order.push_back(i);
-      else if (replace[i] >= 0)
+      else if (claimed && replace[i] >= 0)
         order.push_back(static_cast<size_t>(replace[i]));
+      // Fuzz fix: rows added after an anchor are read even when the anchor is
+      // not (a JY, a reviewer row, a row moved by another edit); they were lost.
       for (auto k : inserted[i])
         order.push_back(k);
     }
@@ -327,6 +395,7 @@ private:
     long target;
     uint8_t op;
     uint32_t target_row, after_row;
+    bool applied; // the edit changed the decided receipt
   };
 
   void record_corrections(bool receipt_in_block) {
@@ -344,7 +413,10 @@ private:
       c.items.push_back(b_.text.add(fields_[4]));
       c.reasons.push_back(b_.text.add(fields_[5]));
       c.raw.push_back(b_.text.add(jy.text()));
-      bool superseded = options_.apply_corrections && pc.target >= 0 && (pc.op == 2 || pc.op == 3);
+      // Fuzz fix: only an applied 修正/削除 supersedes its target. A 修正 whose
+      // 補正後行番号 named no row left the target in the receipt, yet counted
+      // its line again as claimed.
+      bool superseded = pc.applied && (pc.op == 2 || pc.op == 3);
       if (superseded) {
         auto& claimed = block_[static_cast<size_t>(pc.target)];
         c.target_record.push_back(claimed.id);
@@ -396,7 +468,10 @@ private:
     auto id = r.id;
     if (id == rec::IR || id == rec::UK || id == rec::YK)
       return decode_institution(r);
-    if (id == rec::MN)
+    // Fuzz fix: MN heads a payer-side block. In an institution-side file it
+    // was decoded as one too and, with no block to attach it to, its line was
+    // lost; there it is read as any other record of another side.
+    if (id == rec::MN && payer_)
       return decode_mn(r);
     if (id == rec::RE)
       return decode_receipt(r);
@@ -422,10 +497,10 @@ private:
       return decode_item(r, *item);
     if (!is_known(id))
       diagnose(severity::warning, r.line, id, -1,
-               std::string{"unknown record "} + id.str() + ": kept as read");
+               [&] { return "unknown record " + id.str() + ": kept as read"; });
     else if (id == rec::KH || id == rec::NI)
       diagnose(severity::warning, r.line, id, -1,
-               std::string{"legacy record "} + id.str() + ": kept as read");
+               [&] { return "legacy record " + id.str() + ": kept as read"; });
     keep_extra(r, static_cast<int32_t>(current_receipt_));
   }
 
@@ -440,19 +515,16 @@ private:
   // Flags every row starts with; raw if the record does not fit its map.
   uint8_t start_flags(const record_line& r, const field_map& map) {
     uint8_t flags = r.data_kind == 2 ? row_flag::reviewer : 0;
-    if (!r.prefix_ok || fields_.count != map.fields)
+    // A field written where the map has no column: the bytes must be kept.
+    bool untyped = (fields_.nonempty[0] & ~map.typed[0]) | (fields_.nonempty[1] & ~map.typed[1]);
+    if (!r.prefix_ok || fields_.count != map.fields || untyped)
       flags |= row_flag::raw;
-    else {
-      for (size_t i = 0; i < fields_.stored(); ++i)
-        if (!map.typed.test(i) && !fields_.f[i].empty()) {
-          flags |= row_flag::raw;
-          break;
-        }
-    }
     if (fields_.count != map.fields && map.fields != 0)
       diagnose(severity::warning, r.line, r.id, -1,
-               r.id.str() + " has " + std::to_string(fields_.count) + " fields, expected "
-                 + std::to_string(map.fields));
+               [&] {
+                 return r.id.str() + " has " + std::to_string(fields_.count) + " fields, expected "
+                        + std::to_string(map.fields);
+               });
     return flags;
   }
 
@@ -664,6 +736,7 @@ private:
     receipt_open_ = true;
     orphan_ = false;
     ko_seen_ = 0;
+    std::fill(std::begin(payer_row_), std::end(payer_row_), -1L);
     shikibetsu_ = 0;
     group_ = 0;
     group_days_ = no_value;
@@ -727,6 +800,8 @@ private:
     t.jd_line.push_back(0);
     t.raw.push_back(raw_if(flags, r));
     t.jd_raw.push_back({});
+    if (payer_row_[position] < 0) // the first HO (0) or the first KO of a position (1..4)
+      payer_row_[position] = static_cast<long>(t.size() - 1);
     b_.receipts.coverage_end[current_receipt_] = static_cast<uint32_t>(t.size());
   }
 
@@ -738,16 +813,9 @@ private:
       return;
     }
     auto& cov = b_.coverages;
-    auto begin = b_.receipts.coverage_begin[current_receipt_];
-    auto end = b_.receipts.coverage_end[current_receipt_];
-    long row = -1;
-    for (auto i = begin; i < end; ++i) {
-      bool ho = cov.record[i] == rec::HO;
-      if ((kind == 1 && ho) || (kind >= 2 && !ho && cov.position[i] == kind - 1)) {
-        row = i;
-        break;
-      }
-    }
+    // Hostile-input fix: the payer is looked up, not searched for. A scan of
+    // the receipt's HO/KO rows per JD was quadratic (many KO, many JD 1).
+    long row = payer_row_[kind - 1];
     if (row < 0 || cov.jd_line[static_cast<size_t>(row)] != 0) {
       diagnose(severity::warning, r.line, r.id, 1, "JD names a payer the receipt does not have");
       keep_extra(r, static_cast<int32_t>(current_receipt_));
@@ -863,15 +931,16 @@ private:
     auto day_begin = static_cast<uint32_t>(b_.day_counts.size());
     int64_t day_sum = 0;
     if (map.first_day >= 0) {
-      for (int d = 0; d < 31; ++d) {
-        auto f = fields_[map.first_day + d];
-        if (f.empty())
-          continue;
+      // Walk only the written day columns.
+      for (auto written = fields_.nonempty_bits(map.first_day, 31); written; written &= written - 1) {
+        int d = __builtin_ctz(written);
+        int i = map.first_day + d;
+        auto f = fields_[i];
         uint32_t v = 0;
         auto rc = detail::parse_uint(f, v);
         if (rc == number::bad || v > 65535) {
           b_.day_counts.resize(day_begin);
-          quarantine(r, static_cast<int16_t>(map.first_day + d), "day column is not a count");
+          quarantine(r, static_cast<int16_t>(i), "day column is not a count");
           return;
         }
         if (rc == number::noncanonical)
@@ -882,8 +951,10 @@ private:
       }
       if (mask != 0 && count != no_value && day_sum != count)
         diagnose(severity::warning, r.line, r.id, map.count,
-                 "回数 " + std::to_string(count) + " differs from the sum of the day columns "
-                   + std::to_string(day_sum));
+                 [&] {
+                   return "回数 " + std::to_string(count) + " differs from the sum of the day columns "
+                          + std::to_string(day_sum);
+                 });
     }
     if (map.date >= 0) {
       // 調剤年月日: its day is the day of care.
@@ -993,11 +1064,17 @@ private:
     for (auto c = begin; c < end; ++c)
       days |= cov.visit_days[c];
     auto kind_now = current_layout().kind;
+    // Units charged to the first payer (HO, else the first KO) make its 合計点数.
+    bool has_ho = begin < end && cov.record[begin] == rec::HO;
+    uint8_t first_payer = has_ho ? 1 : 2;
     int64_t line_points = 0;
     auto& items = b_.items;
     for (auto k = t.item_begin[i]; k < t.item_end[i]; ++k) {
       days |= items.day_mask[k];
       if (kind_now == receipt_kind::pharmacy || items.points[k] == no_value || items.shikibetsu[k] == 97)
+        continue;
+      auto payers = burden_payers(items.burden[k]);
+      if (payers != 0 && !(payers & first_payer))
         continue;
       auto n = items.count[k] == no_value ? 1 : items.count[k];
       line_points += int64_t{items.points[k]} * n;
@@ -1008,8 +1085,10 @@ private:
     bool summable = kind_now == receipt_kind::medical || kind_now == receipt_kind::dental;
     if (summable && points != no_value && line_points != points)
       diagnose(severity::warning, t.re_line[i], rec::RE, -1,
-               "Σ 点数×回数 of the 摘要 is " + std::to_string(line_points) + " but 合計点数 is "
-                 + std::to_string(points));
+               [&] {
+                 return "Σ 点数×回数 of the 摘要 is " + std::to_string(line_points) + " but 合計点数 is "
+                        + std::to_string(points);
+               });
     if (begin == end)
       diagnose(severity::warning, t.re_line[i], rec::RE, -1, "receipt without HO or KO");
   }
@@ -1039,19 +1118,30 @@ private:
     q.line.push_back(r.line);
     q.record.push_back(r.id);
     q.field.push_back(static_cast<int16_t>(field));
-    q.raw.push_back(b_.text.add(r.text().substr(0, cfg::quarantine_raw_bytes)));
+    // Fuzz fix: the whole line is kept (it is at most max_line_bytes, like
+    // any raw row). A cut excerpt could read back as a record when written:
+    // an RE quarantined for a field past the cut came back as a receipt.
+    // Only over-long lines (quarantine_long_line) keep an excerpt.
+    q.raw.push_back(b_.text.add(r.text()));
     diagnose(severity::error, r.line, r.id, field, reason);
     q.reason.push_back(std::move(reason));
     if (r.id == rec::RE)
       receipt_open_ = false;
   }
 
-  void diagnose(severity level, uint32_t line, record_id id, int field, std::string message) {
+  // `message` is text or a callable making it: past the cap nothing is built.
+  template <class Message>
+  void diagnose(severity level, uint32_t line, record_id id, int field, Message&& message) {
     if (b_.diagnostics.size() >= cfg::max_diagnostics) {
-      ++suppressed_;
+      ++b_.diagnostics_suppressed;
       return;
     }
-    b_.diagnostics.push_back({level, line, id, static_cast<int16_t>(field), std::move(message)});
+    std::string text;
+    if constexpr (std::is_invocable_v<Message>)
+      text = message();
+    else
+      text = std::string{message};
+    b_.diagnostics.push_back({level, line, id, static_cast<int16_t>(field), std::move(text)});
   }
 
   receipt_batch& b_;
@@ -1066,10 +1156,10 @@ private:
   bool receipt_open_ = false;
   bool orphan_ = false;
   unsigned ko_seen_ = 0;
+  long payer_row_[5] = {-1, -1, -1, -1, -1}; // open receipt: coverage row of each JD 負担者種別
   uint8_t shikibetsu_ = 0;
   uint8_t group_ = 0;
   int32_t group_days_ = no_value;
-  size_t suppressed_ = 0;
   // payer side
   bool in_block_ = false;
   std::vector<record_line> block_;
@@ -1122,6 +1212,7 @@ receipt_batch read_bytes(std::string_view bytes, std::string source, const read_
   if (bytes.substr(0, 3) == "\xEF\xBB\xBF")
     bytes.remove_prefix(3);
   batch_builder builder{batch, options};
+  builder.reserve(bytes.size());
   builder.probe(bytes);
   uint32_t line_no = 0;
   feed_lines(builder, batch, bytes.data(), bytes.size(), true, line_no);
@@ -1136,11 +1227,16 @@ expected<receipt_batch> read_file(const std::filesystem::path& path, const read_
   receipt_batch batch;
   batch.source = path.string();
   batch_builder builder{batch, options};
+  std::error_code size_error;
+  auto size = std::filesystem::file_size(path, size_error);
+  if (!size_error)
+    builder.reserve(size);
   std::string buffer;
   buffer.resize(cfg::chunk_bytes);
   size_t begin = 0, end = 0;
   bool first = true, eof = false, skipping = false;
   uint32_t line_no = 0;
+  char tail[2] = {0, 0}; // the file's last two bytes, for an over-long last line
   while (!eof) {
     // Make room: keep the pending payer block and the unfinished line.
     const char* keep = builder.keep_from();
@@ -1170,6 +1266,10 @@ expected<receipt_batch> read_file(const std::filesystem::path& path, const read_
     }
     batch.bytes += got;
     end += got;
+    for (size_t i = got > 2 ? got - 2 : 0; i < got; ++i) {
+      tail[0] = tail[1];
+      tail[1] = buffer[end - got + i];
+    }
     if (first && (end > 0 || eof)) {
       first = false;
       size_t bom = std::string_view{buffer.data(), end}.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
@@ -1181,6 +1281,13 @@ expected<receipt_batch> read_file(const std::filesystem::path& path, const read_
       auto* nl = static_cast<const char*>(std::memchr(buffer.data() + begin, '\n', end - begin));
       if (!nl) {
         begin = end;
+        if (eof) {
+          // Hostile-input fix: the over-long line was the last, unterminated
+          // one. Record it as read_bytes does: no final newline, and an end
+          // marker if the file ends in 0x1A (or 0x1A CR).
+          batch.final_newline = false;
+          batch.eof_marker = tail[1] == '\x1A' || (tail[1] == '\r' && tail[0] == '\x1A');
+        }
         continue;
       }
       begin = static_cast<size_t>(nl + 1 - buffer.data());

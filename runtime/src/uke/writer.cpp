@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 #include <vector>
 
 #include "receptor/uke/layout.hpp"
@@ -80,13 +81,37 @@ public:
     std::string out;
     out.reserve(b_.bytes + 64);
     const char* eol = b_.crlf ? "\r\n" : "\n";
+    // Fuzz fix: lines the reader skips (empty lines, a 0x1A line before the
+    // end) are written back empty, so every later line keeps its number: line
+    // numbers are in the batch (diagnostics, quarantine), and payer-side row
+    // numbers are checked against them.
+    uint32_t next_line = 1;
     for (size_t i = 0; i < events.size(); ++i) {
-      render(events[i], out);
-      if (i + 1 < events.size() || b_.final_newline)
+      for (; next_line < events[i].line; ++next_line)
         out += eol;
+      next_line = events[i].line + 1;
+      if (payer() && starts_block(events[i]))
+        block_line_ = events[i].line;
+      auto start = out.size();
+      render(events[i], out);
+      // Fuzz fix: the reader drops one CR before a line end, so a line whose
+      // own bytes end in CR (a line of a lone CR, kept in quarantine) needs
+      // CRLF after it even in an LF file, or one more CR if it is the last
+      // line without a newline; otherwise it reads back shorter, or empty
+      // and so not at all.
+      bool ends_in_cr = out.size() > start && out.back() == '\r';
+      if (i + 1 < events.size() || b_.final_newline)
+        out += ends_in_cr ? "\r\n" : eol;
+      else if (ends_in_cr && !b_.eof_marker)
+        out += '\r';
     }
     if (b_.eof_marker)
       out += '\x1A';
+    // Fuzz fix: the reader drops a UTF-8 BOM at the start of the file, so a
+    // first line whose own bytes start with one (a file with two BOMs) needs
+    // one more in front, or it reads back without it (and as a record).
+    if (std::string_view{out}.substr(0, 3) == "\xEF\xBB\xBF")
+      out.insert(0, "\xEF\xBB\xBF");
     return out;
   }
 
@@ -121,6 +146,21 @@ private:
   }
 
   bool payer() const { return b_.side == file_side::payer; }
+
+  // Fuzz fix: a payer-side block starts at its MN line, wherever the MN ended
+  // up: with its receipt, quarantined, or superseded by a JY (claimed). The
+  // row numbers of the block count from there. Guessing the start from an RE
+  // without MN numbered the rows of a block from its second RE, or from the
+  // RE of a block whose MN a JY had deleted, so they read back differently.
+  bool starts_block(const event& e) const {
+    switch (e.from) {
+      case source::mn: return true;
+      case source::quarantined: return b_.quarantine.record[e.row] == rec::MN;
+      case source::claimed: return b_.corrections.target_record[e.row] == rec::MN;
+      case source::extra: return b_.extras.record[e.row] == rec::MN;
+      default: return false;
+    }
+  }
 
   // Payer side: `データ識別,行番号,枝番号,` with the row counted from the MN line.
   void prefix(std::string& out, uint32_t line, bool reviewer) const {
@@ -197,8 +237,6 @@ private:
   void receipt(const event& e, std::string& out) {
     auto& t = b_.receipts;
     auto i = e.row;
-    if (payer() && t.source_line[i] == t.re_line[i])
-      block_line_ = e.line; // a block whose MN was not kept with it
     if (verbatim(t.flags[i], t.raw[i], out))
       return;
     const auto& map = l_.re;
