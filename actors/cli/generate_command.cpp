@@ -1,12 +1,114 @@
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 
 #include "cli/commands.hpp"
+#include "receptor/master/master_set.hpp"
+#include "receptor/synth/generation.hpp"
 
 namespace receptor::cli {
 
-int generate(const std::vector<std::string>&) {
-  std::fputs("receptor generate: not built yet\n", stderr);
-  return 1;
+namespace {
+
+constexpr const char* help = R"(usage: receptor generate --out DIR [options]
+
+Writes a generated month of realistic receipt files (deterministic from the
+seed) and DIR/manifest.json with the totals a correct reader must find.
+
+options:
+  --receipts N      receipts of the month over all kinds (default 10000)
+  --seed S          random seed (default 1)
+  --month YYYYMM    診療年月 (default 202406); the billing month is the next
+  --payer-side      レセ電コード情報ファイル, one file per kind (default: one
+                    institution-side file per institution and kind)
+  --only KIND       only medical, dpc, dental or pharmacy receipts
+  --corrections R   payer side: share of receipts with JY corrections (0.02)
+  --masters DIR     draw codes from the master files in DIR (default: a
+                    built-in catalog of real codes)
+  --wareki          legacy 和暦 dates;  --utf8  UTF-8 instead of CP932
+  --lf              LF line ends;       --no-eof  no trailing 0x1A
+)";
+
+bool parse_count(const char* text, uint64_t& out) {
+  char* end = nullptr;
+  out = std::strtoull(text, &end, 10);
+  return end && *end == '\0' && end != text;
+}
+
+} // namespace
+
+int generate(const std::vector<std::string>& args) {
+  synth::generation_request request;
+  std::string masters_dir;
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto& a = args[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= args.size()) {
+        std::fprintf(stderr, "receptor generate: %s needs a value\n", name);
+        std::exit(2);
+      }
+      return args[++i].c_str();
+    };
+    uint64_t n = 0;
+    if (a == "--help" || a == "-h") {
+      std::fputs(help, stdout);
+      return 0;
+    } else if (a == "--out") {
+      request.out_dir = value("--out");
+    } else if (a == "--receipts" && parse_count(value("--receipts"), n)) {
+      request.month.receipts = n;
+    } else if (a == "--seed" && parse_count(value("--seed"), n)) {
+      request.month.seed = n;
+    } else if (a == "--month" && parse_count(value("--month"), n)) {
+      request.month.month = static_cast<uint32_t>(n);
+    } else if (a == "--payer-side") {
+      request.month.payer_side = true;
+    } else if (a == "--only") {
+      if (!synth::keep_only(request.month.shares, value("--only"))) {
+        std::fprintf(stderr, "receptor generate: --only takes medical, dpc, dental or pharmacy\n");
+        return 2;
+      }
+    } else if (a == "--corrections") {
+      request.month.correction_rate = std::atof(value("--corrections"));
+    } else if (a == "--masters") {
+      masters_dir = value("--masters");
+    } else if (a == "--wareki") {
+      request.month.wareki = true;
+    } else if (a == "--utf8") {
+      request.month.utf8 = true;
+    } else if (a == "--lf") {
+      request.month.crlf = false;
+    } else if (a == "--no-eof") {
+      request.month.eof_marker = false;
+    } else {
+      std::fprintf(stderr, "receptor generate: bad option '%s'\n\n%s", a.c_str(), help);
+      return 2;
+    }
+  }
+  if (request.out_dir.empty()) {
+    std::fprintf(stderr, "receptor generate: --out DIR is required\n\n%s", help);
+    return 2;
+  }
+  master::master_set masters;
+  if (!masters_dir.empty()) {
+    auto loaded = master::master_set::load(masters_dir);
+    if (!loaded) {
+      std::fprintf(stderr, "receptor generate: %s\n", loaded.error_value().message.c_str());
+      return 2;
+    }
+    masters = std::move(*loaded);
+    request.masters = &masters;
+  }
+  auto result = synth::generate(request);
+  if (!result) {
+    std::fprintf(stderr, "receptor generate: %s\n", result.error_value().message.c_str());
+    return 2;
+  }
+  std::fprintf(stderr, "receptor generate: %zu files, %llu receipts, %.1f MB in %s\n", result->files.size(),
+               static_cast<unsigned long long>(result->receipts), static_cast<double>(result->bytes) / 1e6,
+               request.out_dir.c_str());
+  return 0;
 }
 
 } // namespace receptor::cli

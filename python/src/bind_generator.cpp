@@ -1,9 +1,77 @@
-// receptor._core.generate: bound once the generator lands.
+// receptor._core.generate: a month of realistic receipt files.
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
 
 #include "bindings.hpp"
+#include "receptor/master/master_set.hpp"
+#include "receptor/synth/generation.hpp"
+
+namespace py = pybind11;
 
 namespace receptor::python {
 
-void register_generator(pybind11::module_&) {}
+namespace {
+
+py::list generate(const std::string& out_dir, size_t receipts, uint64_t seed, uint32_t month, bool payer_side,
+                  std::optional<std::string> only, double correction_rate, bool wareki, bool utf8, bool crlf,
+                  bool eof_marker, std::shared_ptr<master::master_set> masters) {
+  synth::generation_request request;
+  request.out_dir = out_dir;
+  request.month.receipts = receipts;
+  request.month.seed = seed;
+  request.month.month = month;
+  request.month.payer_side = payer_side;
+  request.month.correction_rate = correction_rate;
+  request.month.wareki = wareki;
+  request.month.utf8 = utf8;
+  request.month.crlf = crlf;
+  request.month.eof_marker = eof_marker;
+  if (only && !synth::keep_only(request.month.shares, *only))
+    throw std::invalid_argument("only must be medical, dpc, dental or pharmacy");
+  request.masters = masters.get();
+  auto result = [&] {
+    py::gil_scoped_release release;
+    return synth::generate(request);
+  }();
+  if (!result)
+    throw std::runtime_error(result.error_value().message);
+  py::list files;
+  for (auto& f : result->files) {
+    py::dict d;
+    d["path"] = f.path.string();
+    d["kind"] = model::to_string(f.kind);
+    d["payer_side"] = f.payer_side;
+    d["bytes"] = f.bytes;
+    d["records"] = f.records;
+    d["receipts"] = f.receipts;
+    d["points"] = f.points;
+    d["claimed_points"] = f.claimed_points;
+    d["claims"] = f.claims;
+    d["corrected_receipts"] = f.corrected_receipts;
+    py::dict laws;
+    for (size_t law = 0; law < f.ko_by_law.size(); ++law)
+      if (f.ko_by_law[law])
+        laws[py::int_(law)] = f.ko_by_law[law];
+    d["ko_by_law"] = laws;
+    files.append(d);
+  }
+  return files;
+}
+
+} // namespace
+
+void register_generator(py::module_& m) {
+  m.def("generate", &generate, py::arg("out_dir"), py::arg("receipts") = 10000, py::arg("seed") = 1,
+        py::arg("month") = 202406, py::arg("payer_side") = false, py::arg("only") = py::none(),
+        py::arg("correction_rate") = 0.02, py::arg("wareki") = false, py::arg("utf8") = false,
+        py::arg("crlf") = true, py::arg("eof_marker") = true, py::arg("masters") = nullptr,
+        R"pbdoc(Writes a generated month of receipt files into out_dir (plus manifest.json)
+and returns one dict per file with the totals a correct reader must find.
+Deterministic: the same arguments give byte-identical files.)pbdoc");
+}
 
 } // namespace receptor::python
