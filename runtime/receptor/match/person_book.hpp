@@ -1,0 +1,135 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "receptor/match/claim.hpp"
+
+namespace receptor::match {
+
+/// Match statuses of spec/results.md, in their order of precedence: a receipt
+/// with several problems gets the first as its status.
+enum class status : uint8_t {
+  matched,
+  no_ticket,
+  institution_mismatch,
+  care_type_mismatch,
+  outside_validity,
+  not_protected,
+  person_mismatch,
+  copay_mismatch,
+  unknown_recipient,
+  invalid_number,
+  duplicate_claim,
+  insurance_inconsistent,
+  no_ticket_feed,
+  not_welfare, ///< bills neither 12 nor 25: not matched (empty in the results)
+};
+
+/// The code written in the results (`MATCHED`, `NO_TICKET`, …; "" for not_welfare).
+const char* to_string(status s);
+
+/// 1 info, 2 review, 3 act.
+uint8_t severity_of(status s);
+
+/// A ticket as a shard holds it.
+struct ticket_row {
+  std::string ticket_id;
+  std::string office_no;
+  std::string recipient_no;
+  std::string person_id;
+  uint32_t month = 0;
+  uint8_t care = 0;          ///< care_type
+  std::string institution;   ///< 10-character key
+  uint32_t valid_from = 0;   ///< YYYYMMDD
+  uint32_t valid_to = 0;
+  int32_t copay = 0;
+  bool with_insurance = false; ///< 併用: an insurer pays first
+  bool in_force = true;        ///< issued and not corrected by another ticket
+  bool cancelled = false;
+};
+
+/// A protection period of a person as a shard holds it.
+struct recipient_row {
+  std::string office_no;
+  std::string person_id;
+  std::string name_key;      ///< normalised name
+  uint32_t birth_date = 0;
+  uint8_t sex = 0;
+  uint32_t protected_from = 0;
+  uint32_t protected_to = 0; ///< 0 = still protected
+};
+
+/// One problem, with the evidence a caseworker needs.
+struct finding {
+  std::string finding_id;    ///< stable: the same facts give the same id
+  std::string code;
+  uint8_t severity = 2;
+  std::string office_no;
+  std::string person_id;
+  std::string recipient_no;
+  uint32_t month = 0;
+  std::string institution;
+  std::string receipt_key;   ///< "" for ticket-level findings
+  std::string ticket_id;
+  double value = 0;
+  std::string detail;
+};
+
+/// The match of one receipt.
+struct receipt_match {
+  std::string receipt_key;
+  uint32_t source_file = 0;
+  uint32_t source_line = 0;
+  status result = status::matched;
+  std::string ticket_id;
+  std::string person_id;
+};
+
+/// What became of one ticket.
+struct ticket_use {
+  std::string ticket_id;
+  std::string use_status;    ///< used, TICKET_UNUSED, cancelled, pending
+};
+
+/// Everything a shard (or a whole run) decides.
+struct match_results {
+  std::vector<receipt_match> receipts;  ///< sorted by receipt_key
+  std::vector<ticket_use> tickets;      ///< sorted by ticket_id
+  std::vector<finding> findings;        ///< sorted by (receipt_key, ticket_id, code)
+  std::vector<claim> claims;            ///< the claims matched, sorted like receipts
+};
+
+/// The receipts, tickets and protection periods of a slice of people, and the
+/// rules that match them (資格点検). A shard owns one; a single-process run
+/// owns one for everybody. The outcome does not depend on how people are
+/// sliced, because every rule looks at one person at a time.
+class person_book {
+public:
+  /// Offices that delivered tickets; the others get NO_TICKET_FEED.
+  void offices_with_tickets(std::vector<std::string> offices);
+  void add_tickets(std::vector<ticket_row> rows);
+  void add_recipients(std::vector<recipient_row> rows);
+  /// A claim with the key of an earlier one replaces it (a resubmission).
+  void add_claims(std::vector<claim> claims);
+
+  size_t claims() const { return claims_.size(); }
+
+  /// Matches every claim. Tickets with no receipt by `as_of_month` minus two
+  /// months are TICKET_UNUSED.
+  match_results match(uint32_t as_of_month) const;
+
+private:
+  std::vector<std::string> feed_offices_;
+  std::vector<ticket_row> tickets_;
+  std::vector<recipient_row> recipients_;
+  std::vector<claim> claims_;
+  std::unordered_map<std::string, size_t> claim_by_key_;
+};
+
+/// A stable finding id: 16 hex digits of a hash of code and subject.
+std::string make_finding_id(std::string_view code, std::string_view subject);
+
+} // namespace receptor::match

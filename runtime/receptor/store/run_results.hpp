@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "receptor/error.hpp"
+#include "receptor/match/person_book.hpp"
+
+namespace receptor::store {
+
+/// Version of the result file layout (spec/results.md); bumped when a
+/// meaning changes.
+constexpr int64_t schema_version = 1;
+
+/// One input of a run, as the `inputs` attribute lists it.
+struct input_file {
+  std::string path;
+  std::string role;     ///< receipts, recipients, tickets, other_schemes
+  uint64_t bytes = 0;
+  std::string sha256;
+  std::string format;   ///< receipts: medical, dpc, dental, pharmacy
+  uint64_t receipts = 0;
+  uint64_t lines = 0;
+};
+
+/// A rejected input row.
+struct quarantine_entry {
+  std::string source_file;
+  uint32_t source_line = 0;
+  std::string reason;
+  std::string raw;
+};
+
+/// Everything a run decided, merged over shards and sorted.
+struct run_output {
+  std::vector<input_file> inputs;
+  std::vector<match::claim> claims;            ///< sorted by receipt_key
+  std::vector<match::receipt_match> receipts;  ///< same order as claims
+  std::vector<match::ticket_row> tickets;      ///< sorted by ticket_id
+  std::vector<match::ticket_use> ticket_uses;  ///< same order as tickets
+  std::vector<match::finding> findings;        ///< sorted by (receipt_key, ticket_id, code)
+  std::vector<quarantine_entry> quarantine;
+  std::string config_json;
+};
+
+/// Writes the result file: temp file in the same folder, atomic rename.
+/// Tables: receipts, tickets, findings, quarantine, summary, and the
+/// (empty until scored) scores_person and scores_institution.
+error write_results(const std::filesystem::path& path, const run_output& run);
+
+/// SHA-256 of a file as 64 hex digits.
+expected<std::string> sha256_file(const std::filesystem::path& path);
+
+} // namespace receptor::store

@@ -1,0 +1,356 @@
+#include "receptor/match/person_book.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+namespace receptor::match {
+
+const char* to_string(status s) {
+  switch (s) {
+    case status::matched: return "MATCHED";
+    case status::no_ticket: return "NO_TICKET";
+    case status::institution_mismatch: return "INSTITUTION_MISMATCH";
+    case status::care_type_mismatch: return "CARE_TYPE_MISMATCH";
+    case status::outside_validity: return "OUTSIDE_VALIDITY";
+    case status::not_protected: return "NOT_PROTECTED";
+    case status::person_mismatch: return "PERSON_MISMATCH";
+    case status::copay_mismatch: return "COPAY_MISMATCH";
+    case status::unknown_recipient: return "UNKNOWN_RECIPIENT";
+    case status::invalid_number: return "INVALID_NUMBER";
+    case status::duplicate_claim: return "DUPLICATE_CLAIM";
+    case status::insurance_inconsistent: return "INSURANCE_INCONSISTENT";
+    case status::no_ticket_feed: return "NO_TICKET_FEED";
+    case status::not_welfare: return "";
+  }
+  return "";
+}
+
+uint8_t severity_of(status s) {
+  switch (s) {
+    case status::no_ticket:
+    case status::institution_mismatch:
+    case status::not_protected:
+    case status::unknown_recipient:
+    case status::duplicate_claim: return 3;
+    case status::no_ticket_feed:
+    case status::matched:
+    case status::not_welfare: return 1;
+    default: return 2;
+  }
+}
+
+std::string make_finding_id(std::string_view code, std::string_view subject) {
+  // FNV-1a: stable across runs, platforms and shard counts.
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](std::string_view s) {
+    for (unsigned char ch : s) {
+      h ^= ch;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ull;
+  };
+  mix(code);
+  mix(subject);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+void person_book::offices_with_tickets(std::vector<std::string> offices) {
+  std::sort(offices.begin(), offices.end());
+  offices.erase(std::unique(offices.begin(), offices.end()), offices.end());
+  feed_offices_ = std::move(offices);
+}
+
+void person_book::add_tickets(std::vector<ticket_row> rows) {
+  for (auto& r : rows)
+    tickets_.push_back(std::move(r));
+}
+
+void person_book::add_recipients(std::vector<recipient_row> rows) {
+  for (auto& r : rows)
+    recipients_.push_back(std::move(r));
+}
+
+void person_book::add_claims(std::vector<claim> claims) {
+  for (auto& c : claims) {
+    auto [it, fresh] = claim_by_key_.emplace(c.receipt_key, claims_.size());
+    if (fresh)
+      claims_.push_back(std::move(c));
+    else
+      claims_[it->second] = std::move(c); // a resubmission replaces its original
+  }
+}
+
+namespace {
+
+std::string month_text(uint32_t yyyymm) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%04u-%02u", (yyyymm / 100) % 10000, yyyymm % 100);
+  return buf;
+}
+
+std::string date_text(uint32_t yyyymmdd) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%04u-%02u-%02u", (yyyymmdd / 10000) % 10000, (yyyymmdd / 100) % 100,
+                yyyymmdd % 100);
+  return buf;
+}
+
+uint32_t add_months(uint32_t yyyymm, int n) {
+  int total = static_cast<int>(yyyymm / 100) * 12 + static_cast<int>(yyyymm % 100) - 1 + n;
+  return static_cast<uint32_t>(total / 12) * 100 + static_cast<uint32_t>(total % 12) + 1;
+}
+
+// The care days of a claim as dates; a receipt without day information
+// counts as care on the first of its month.
+std::vector<uint32_t> care_dates(const claim& c) {
+  std::vector<uint32_t> dates;
+  for (int d = 0; d < 31; ++d)
+    if (c.care_days & (1u << d))
+      dates.push_back(c.month * 100 + static_cast<uint32_t>(d + 1));
+  if (dates.empty())
+    dates.push_back(c.month * 100 + 1);
+  return dates;
+}
+
+const char* care_name(uint8_t care) {
+  switch (care) {
+    case 1: return "入院";
+    case 2: return "入院外";
+    case 3: return "歯科";
+    case 4: return "調剤";
+    case 5: return "訪問看護";
+    default: return "?";
+  }
+}
+
+struct person_key {
+  std::string office_no, person_id;
+  bool operator<(const person_key& o) const { return std::tie(office_no, person_id) < std::tie(o.office_no, o.person_id); }
+};
+
+} // namespace
+
+match_results person_book::match(uint32_t as_of_month) const {
+  match_results out;
+  // Indexes of this book: tickets and protection periods by person.
+  std::map<std::tuple<std::string, std::string, uint32_t>, std::vector<const ticket_row*>> tickets_by_person;
+  for (auto& t : tickets_)
+    tickets_by_person[{t.office_no, t.person_id, t.month}].push_back(&t);
+  std::map<person_key, std::vector<const recipient_row*>> periods;
+  for (auto& r : recipients_)
+    periods[{r.office_no, r.person_id}].push_back(&r);
+  auto has_feed = [&](const std::string& office) {
+    return std::binary_search(feed_offices_.begin(), feed_offices_.end(), office);
+  };
+
+  // Claims in a fixed order: by key, so results never depend on arrival order.
+  std::vector<const claim*> order;
+  order.reserve(claims_.size());
+  for (auto& c : claims_)
+    order.push_back(&c);
+  std::sort(order.begin(), order.end(), [](const claim* a, const claim* b) { return a->receipt_key < b->receipt_key; });
+
+  // 重複請求: the same person, institution, month and care type billed under
+  // two keys. The first in file order keeps its status; the others are duplicates.
+  std::map<std::tuple<std::string, std::string, std::string, uint32_t, uint8_t>, std::vector<const claim*>> groups;
+  for (auto* c : order) {
+    if (c->law_no == 0)
+      continue;
+    auto who = c->person_id.empty() ? "#" + c->recipient_no : c->person_id;
+    groups[{c->office_no, who, c->institution, c->month, c->care}].push_back(c);
+  }
+  std::unordered_map<const claim*, const claim*> duplicate_of;
+  for (auto& [key, members] : groups) {
+    if (members.size() < 2)
+      continue;
+    auto first = *std::min_element(members.begin(), members.end(), [](const claim* a, const claim* b) {
+      return std::tie(a->source_file, a->source_line) < std::tie(b->source_file, b->source_line);
+    });
+    for (auto* m : members)
+      if (m != first)
+        duplicate_of[m] = first;
+  }
+
+  std::unordered_map<std::string, bool> ticket_used;
+  for (auto* cp : order) {
+    const claim& c = *cp;
+    receipt_match m;
+    m.receipt_key = c.receipt_key;
+    m.source_file = c.source_file;
+    m.source_line = c.source_line;
+    m.person_id = c.person_id;
+    if (c.law_no == 0) {
+      m.result = status::not_welfare;
+      out.receipts.push_back(std::move(m));
+      out.claims.push_back(c);
+      continue;
+    }
+    std::vector<std::pair<status, std::pair<double, std::string>>> problems;
+    auto problem = [&](status s, double value, std::string detail) {
+      problems.push_back({s, {value, std::move(detail)}});
+    };
+    if (!c.office_no_valid || !c.recipient_no_valid)
+      problem(status::invalid_number, 0,
+              !c.office_no_valid ? "公費負担者番号 " + c.office_no + " の検証番号が一致しない"
+                                 : "受給者番号 " + c.recipient_no + " の検証番号が一致しない");
+    if (auto d = duplicate_of.find(cp); d != duplicate_of.end())
+      problem(status::duplicate_claim, 0,
+              "same person, institution " + c.institution + " and month " + month_text(c.month)
+                + " as receipt " + d->second->receipt_key);
+    if (c.insurance_excluded)
+      problem(status::insurance_inconsistent, 0, "国保 or 後期高齢者 HO together with KO " + std::to_string(c.law_no));
+    if (!has_feed(c.office_no)) {
+      problem(status::no_ticket_feed, 0, "office " + c.office_no + " supplied no ticket feed");
+    } else if (c.person_id.empty()) {
+      problem(status::unknown_recipient, 0,
+              "受給者番号 " + c.recipient_no + " on no ticket of " + month_text(c.month)
+                + " and no recipient of the office has this name, birth date and sex");
+    } else {
+      auto it = tickets_by_person.find({c.office_no, c.person_id, c.month});
+      std::vector<const ticket_row*> live;
+      if (it != tickets_by_person.end())
+        for (auto* t : it->second)
+          if (t->in_force)
+            live.push_back(t);
+      std::vector<const ticket_row*> here, fitting;
+      for (auto* t : live)
+        if (t->institution == c.institution)
+          here.push_back(t);
+      for (auto* t : here)
+        if (t->care == c.care)
+          fitting.push_back(t);
+      if (live.empty()) {
+        problem(status::no_ticket, 0, "person " + c.person_id + " has no ticket for " + month_text(c.month));
+      } else if (here.empty()) {
+        std::string names;
+        for (auto* t : live)
+          names += (names.empty() ? "" : ", ") + t->institution;
+        problem(status::institution_mismatch, static_cast<double>(live.size()),
+                "tickets for " + month_text(c.month) + " name " + names + ", not " + c.institution);
+      } else if (fitting.empty()) {
+        problem(status::care_type_mismatch, 0,
+                std::string{"ticket "} + here.front()->ticket_id + " is for " + care_name(here.front()->care)
+                  + ", the receipt is " + care_name(c.care));
+      } else {
+        // Prefer the ticket printed with the receipt's 受給者番号, then the first by id.
+        std::sort(fitting.begin(), fitting.end(), [&](const ticket_row* a, const ticket_row* b) {
+          bool an = a->recipient_no == c.recipient_no, bn = b->recipient_no == c.recipient_no;
+          return an != bn ? an : a->ticket_id < b->ticket_id;
+        });
+        auto* t = fitting.front();
+        m.ticket_id = t->ticket_id;
+        ticket_used[t->ticket_id] = true;
+        auto dates = care_dates(c);
+        for (auto day : dates)
+          if (day < t->valid_from || day > t->valid_to) {
+            problem(status::outside_validity, static_cast<double>(day % 100),
+                    "care on " + date_text(day) + " outside ticket " + t->ticket_id + " valid "
+                      + date_text(t->valid_from) + ".." + date_text(t->valid_to));
+            break;
+          }
+        if (static_cast<int32_t>(t->copay) != c.copay)
+          problem(status::copay_mismatch, c.copay,
+                  "KO 負担金額 " + std::to_string(c.copay) + " but ticket " + t->ticket_id + " says 本人支払額 "
+                    + std::to_string(t->copay));
+        if (t->with_insurance != c.insured)
+          problem(status::insurance_inconsistent, 0,
+                  t->with_insurance ? "ticket " + t->ticket_id + " is 併用 but the receipt has no insurance (HO)"
+                                    : "ticket " + t->ticket_id + " is 単独 but the receipt bills insurance (HO)");
+      }
+      auto p = periods.find({c.office_no, c.person_id});
+      if (p != periods.end()) {
+        for (auto day : care_dates(c)) {
+          bool covered = std::any_of(p->second.begin(), p->second.end(), [&](const recipient_row* r) {
+            return day >= r->protected_from && (r->protected_to == 0 || day <= r->protected_to);
+          });
+          if (!covered) {
+            problem(status::not_protected, static_cast<double>(day % 100),
+                    "care on " + date_text(day) + " while person " + c.person_id + " was not protected");
+            break;
+          }
+        }
+        if (c.identified == static_cast<uint8_t>(identity::by_number)) {
+          bool same = std::any_of(p->second.begin(), p->second.end(), [&](const recipient_row* r) {
+            return r->name_key == c.name_key && r->birth_date == c.birth_date && r->sex == c.sex;
+          });
+          if (!same) {
+            auto* r = p->second.front();
+            problem(status::person_mismatch, 0,
+                    "receipt " + c.name + " " + date_text(c.birth_date) + " sex " + std::to_string(c.sex)
+                      + "; recipient " + c.person_id + " born " + date_text(r->birth_date) + " sex "
+                      + std::to_string(r->sex));
+          }
+        }
+      }
+    }
+    m.result = status::matched;
+    if (!problems.empty()) {
+      std::stable_sort(problems.begin(), problems.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      m.result = problems.front().first;
+    }
+    for (auto& [s, evidence] : problems) {
+      finding f;
+      f.code = to_string(s);
+      f.finding_id = make_finding_id(f.code, c.receipt_key);
+      f.severity = severity_of(s);
+      f.office_no = c.office_no;
+      f.person_id = c.person_id;
+      f.recipient_no = c.recipient_no;
+      f.month = c.month;
+      f.institution = c.institution;
+      f.receipt_key = c.receipt_key;
+      f.ticket_id = m.ticket_id;
+      f.value = evidence.first;
+      f.detail = std::move(evidence.second);
+      out.findings.push_back(std::move(f));
+    }
+    out.receipts.push_back(std::move(m));
+    out.claims.push_back(c);
+  }
+
+  // Tickets: used, cancelled, unused after two further months, or pending.
+  std::vector<const ticket_row*> tickets;
+  for (auto& t : tickets_)
+    tickets.push_back(&t);
+  std::sort(tickets.begin(), tickets.end(), [](auto* a, auto* b) { return a->ticket_id < b->ticket_id; });
+  auto unused_limit = add_months(as_of_month, -2);
+  for (auto* t : tickets) {
+    ticket_use u;
+    u.ticket_id = t->ticket_id;
+    if (t->cancelled || !t->in_force)
+      u.use_status = "cancelled";
+    else if (ticket_used.count(t->ticket_id))
+      u.use_status = "used";
+    else if (as_of_month != 0 && t->month <= unused_limit) {
+      u.use_status = "TICKET_UNUSED";
+      finding f;
+      f.code = "TICKET_UNUSED";
+      f.finding_id = make_finding_id(f.code, t->ticket_id);
+      f.severity = 1;
+      f.office_no = t->office_no;
+      f.person_id = t->person_id;
+      f.recipient_no = t->recipient_no;
+      f.month = t->month;
+      f.institution = t->institution;
+      f.ticket_id = t->ticket_id;
+      f.detail = "ticket " + t->ticket_id + " for " + month_text(t->month) + " at " + t->institution
+                 + " has no receipt by " + month_text(as_of_month);
+      out.findings.push_back(std::move(f));
+    } else {
+      u.use_status = "pending";
+    }
+    out.tickets.push_back(std::move(u));
+  }
+  std::sort(out.findings.begin(), out.findings.end(), [](const finding& a, const finding& b) {
+    return std::tie(a.receipt_key, a.ticket_id, a.code) < std::tie(b.receipt_key, b.ticket_id, b.code);
+  });
+  return out;
+}
+
+} // namespace receptor::match

@@ -1,0 +1,330 @@
+#include "receptor/store/run_results.hpp"
+
+#include <openssl/evp.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <tuple>
+
+#include "receptor/store/column_table.hpp"
+#include "receptor/store/result_file.hpp"
+#include "receptor/uke/summary.hpp"
+
+namespace receptor::store {
+
+namespace {
+
+const char* kind_name(uint8_t kind) {
+  switch (kind) {
+    case 1: return "医科";
+    case 2: return "DPC";
+    case 3: return "歯科";
+    case 4: return "調剤";
+    default: return "";
+  }
+}
+
+std::string month_text(uint32_t yyyymm) {
+  if (yyyymm == 0)
+    return {};
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%04u-%02u", (yyyymm / 100) % 10000, yyyymm % 100);
+  return buf;
+}
+
+// Adds columns in order, remembering the first error.
+struct table_builder {
+  column_table table;
+  error first;
+  void add(std::string name, column_data data) {
+    auto err = table.add(std::move(name), std::move(data));
+    if (err && !first)
+      first = std::move(err);
+  }
+};
+
+column_table receipts_table(const run_output& run, error& err) {
+  table_builder t;
+  string_array key, file, kind, office, recipient, person, month, institution, status, ticket;
+  std::vector<uint32_t> line;
+  std::vector<uint8_t> law;
+  std::vector<uint16_t> type;
+  bool_array inpatient;
+  std::vector<int32_t> days, points, copay;
+  std::vector<uint32_t> care_days;
+  for (size_t i = 0; i < run.claims.size(); ++i) {
+    auto& c = run.claims[i];
+    auto& m = run.receipts[i];
+    key.push_back(c.receipt_key);
+    file.push_back(c.source_file < run.inputs.size() ? run.inputs[c.source_file].path : std::string{});
+    line.push_back(c.source_line);
+    kind.push_back(kind_name(c.kind));
+    office.push_back(c.office_no);
+    recipient.push_back(c.recipient_no);
+    law.push_back(c.law_no);
+    person.push_back(m.person_id);
+    month.push_back(month_text(c.month));
+    institution.push_back(c.institution);
+    inpatient.push_back(c.care == static_cast<uint8_t>(match::care_type::inpatient));
+    days.push_back(c.days);
+    points.push_back(c.points);
+    copay.push_back(c.copay);
+    status.push_back(match::to_string(m.result));
+    ticket.push_back(m.ticket_id);
+    type.push_back(c.receipt_type);
+    care_days.push_back(c.care_days);
+  }
+  t.add("receipt_key", std::move(key));
+  t.add("source_file", std::move(file));
+  t.add("source_line", std::move(line));
+  t.add("kind", std::move(kind));
+  t.add("office_no", std::move(office));
+  t.add("recipient_no", std::move(recipient));
+  t.add("law_no", std::move(law));
+  t.add("person_id", std::move(person));
+  t.add("month", std::move(month));
+  t.add("institution", std::move(institution));
+  t.add("inpatient", std::move(inpatient));
+  t.add("days", std::move(days));
+  t.add("points", std::move(points));
+  t.add("copay", std::move(copay));
+  t.add("match_status", std::move(status));
+  t.add("ticket_id", std::move(ticket));
+  t.add("receipt_type", std::move(type));
+  t.add("care_days", std::move(care_days));
+  err = std::move(t.first);
+  return std::move(t.table);
+}
+
+column_table tickets_table(const run_output& run, error& err) {
+  table_builder t;
+  string_array id, office, recipient, person, month, institution, use;
+  std::vector<uint8_t> care;
+  std::vector<uint32_t> from, to;
+  std::vector<int32_t> copay;
+  for (size_t i = 0; i < run.tickets.size(); ++i) {
+    auto& k = run.tickets[i];
+    id.push_back(k.ticket_id);
+    office.push_back(k.office_no);
+    recipient.push_back(k.recipient_no);
+    person.push_back(k.person_id);
+    month.push_back(month_text(k.month));
+    institution.push_back(k.institution);
+    care.push_back(k.care);
+    from.push_back(k.valid_from);
+    to.push_back(k.valid_to);
+    copay.push_back(k.copay);
+    use.push_back(i < run.ticket_uses.size() ? run.ticket_uses[i].use_status : std::string{});
+  }
+  t.add("ticket_id", std::move(id));
+  t.add("office_no", std::move(office));
+  t.add("recipient_no", std::move(recipient));
+  t.add("person_id", std::move(person));
+  t.add("month", std::move(month));
+  t.add("institution", std::move(institution));
+  t.add("care_type", std::move(care));
+  t.add("valid_from", std::move(from));
+  t.add("valid_to", std::move(to));
+  t.add("copay", std::move(copay));
+  t.add("use_status", std::move(use));
+  err = std::move(t.first);
+  return std::move(t.table);
+}
+
+column_table findings_table(const run_output& run, error& err) {
+  table_builder t;
+  string_array id, code, office, person, recipient, month, institution, receipt, ticket, detail;
+  std::vector<uint8_t> severity;
+  std::vector<double> value;
+  for (auto& f : run.findings) {
+    id.push_back(f.finding_id);
+    code.push_back(f.code);
+    severity.push_back(f.severity);
+    office.push_back(f.office_no);
+    person.push_back(f.person_id);
+    recipient.push_back(f.recipient_no);
+    month.push_back(month_text(f.month));
+    institution.push_back(f.institution);
+    receipt.push_back(f.receipt_key);
+    ticket.push_back(f.ticket_id);
+    value.push_back(f.value);
+    detail.push_back(f.detail);
+  }
+  t.add("finding_id", std::move(id));
+  t.add("code", std::move(code));
+  t.add("severity", std::move(severity));
+  t.add("office_no", std::move(office));
+  t.add("person_id", std::move(person));
+  t.add("recipient_no", std::move(recipient));
+  t.add("month", std::move(month));
+  t.add("institution", std::move(institution));
+  t.add("receipt_key", std::move(receipt));
+  t.add("ticket_id", std::move(ticket));
+  t.add("value", std::move(value));
+  t.add("detail", std::move(detail));
+  err = std::move(t.first);
+  return std::move(t.table);
+}
+
+column_table quarantine_table(const run_output& run, error& err) {
+  table_builder t;
+  string_array file, reason, raw;
+  std::vector<uint32_t> line;
+  for (auto& q : run.quarantine) {
+    file.push_back(q.source_file);
+    line.push_back(q.source_line);
+    reason.push_back(q.reason);
+    // Raw bytes may not be UTF-8 (a bad line): keep what decodes.
+    raw.push_back(valid_text(q.raw) ? q.raw : std::string{"(not UTF-8)"});
+  }
+  t.add("source_file", std::move(file));
+  t.add("source_line", std::move(line));
+  t.add("reason", std::move(reason));
+  t.add("raw", std::move(raw));
+  err = std::move(t.first);
+  return std::move(t.table);
+}
+
+// Office × month: receipts by status, points, findings.
+column_table summary_table(const run_output& run, error& err) {
+  constexpr int statuses = static_cast<int>(match::status::no_ticket_feed) + 1;
+  struct counts {
+    uint64_t receipts = 0;
+    uint64_t by_status[statuses] = {};
+    int64_t points = 0;
+    uint64_t findings = 0;
+  };
+  std::map<std::pair<std::string, uint32_t>, counts> cells;
+  for (size_t i = 0; i < run.claims.size(); ++i) {
+    auto& c = run.claims[i];
+    if (c.law_no == 0)
+      continue;
+    auto& cell = cells[{c.office_no, c.month}];
+    ++cell.receipts;
+    cell.points += c.points;
+    auto s = static_cast<int>(run.receipts[i].result);
+    if (s < statuses)
+      ++cell.by_status[s];
+  }
+  for (auto& f : run.findings)
+    ++cells[{f.office_no, f.month}].findings;
+  table_builder t;
+  string_array office, month;
+  std::vector<uint64_t> receipts, findings;
+  std::vector<int64_t> points;
+  std::vector<std::vector<uint64_t>> by_status(statuses);
+  for (auto& [key, cell] : cells) {
+    office.push_back(key.first);
+    month.push_back(month_text(key.second));
+    receipts.push_back(cell.receipts);
+    points.push_back(cell.points);
+    findings.push_back(cell.findings);
+    for (int s = 0; s < statuses; ++s)
+      by_status[static_cast<size_t>(s)].push_back(cell.by_status[s]);
+  }
+  t.add("office_no", std::move(office));
+  t.add("month", std::move(month));
+  t.add("receipts", std::move(receipts));
+  for (int s = 0; s < statuses; ++s)
+    t.add(match::to_string(static_cast<match::status>(s)), std::move(by_status[static_cast<size_t>(s)]));
+  t.add("points", std::move(points));
+  t.add("findings", std::move(findings));
+  err = std::move(t.first);
+  return std::move(t.table);
+}
+
+column_table scores_table(bool person, error& err) {
+  table_builder t;
+  if (person) {
+    t.add("office_no", string_array{});
+    t.add("person_id", string_array{});
+  } else {
+    t.add("institution", string_array{});
+  }
+  t.add("month", string_array{});
+  t.add("score", std::vector<double>{});
+  t.add("peer_group", string_array{});
+  t.add("top_features", string_array{});
+  err = std::move(t.first);
+  return std::move(t.table);
+}
+
+std::string inputs_json(const run_output& run) {
+  std::string out = "[";
+  for (size_t i = 0; i < run.inputs.size(); ++i) {
+    auto& f = run.inputs[i];
+    out += i ? ",{" : "{";
+    out += "\"path\":\"" + uke::json_escape(f.path) + "\",\"role\":\"" + f.role + "\",\"bytes\":"
+           + std::to_string(f.bytes) + ",\"sha256\":\"" + f.sha256 + "\"";
+    if (f.role == "receipts")
+      out += ",\"format\":\"" + f.format + "\",\"receipts\":" + std::to_string(f.receipts);
+    out += "}";
+  }
+  return out + "]";
+}
+
+} // namespace
+
+expected<std::string> sha256_file(const std::filesystem::path& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file)
+    return make_error(ec::io_error, path.string() + ": cannot open for hashing");
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 20);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), file)) > 0)
+    EVP_DigestUpdate(ctx, buf.data(), n);
+  bool failed = std::ferror(file);
+  std::fclose(file);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, digest, &len);
+  EVP_MD_CTX_free(ctx);
+  if (failed)
+    return make_error(ec::io_error, path.string() + ": read error while hashing");
+  std::string hex;
+  char byte[3];
+  for (unsigned i = 0; i < len; ++i) {
+    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
+    hex += byte;
+  }
+  return hex;
+}
+
+error write_results(const std::filesystem::path& path, const run_output& run) {
+  result_file_writer writer;
+  if (auto err = writer.open(path.string()))
+    return err;
+  result_attributes attrs;
+  attrs.schema_version = schema_version;
+  attrs.engine_version = RECEPTOR_VERSION;
+  attrs.config = run.config_json.empty() ? "{}" : run.config_json;
+  attrs.inputs = inputs_json(run);
+  if (auto err = writer.write_attributes(attrs))
+    return err;
+  using builder = column_table (*)(const run_output&, error&);
+  const std::pair<const char*, builder> tables[] = {
+    {"receipts", receipts_table}, {"tickets", tickets_table}, {"findings", findings_table},
+    {"quarantine", quarantine_table}, {"summary", summary_table}};
+  for (auto& [name, build] : tables) {
+    error err;
+    auto table = build(run, err);
+    if (err)
+      return make_error(err.code, std::string{name} + ": " + err.message);
+    if (auto werr = writer.write_table(name, table))
+      return werr;
+  }
+  for (bool person : {true, false}) {
+    error err;
+    auto table = scores_table(person, err);
+    if (err)
+      return err;
+    if (auto werr = writer.write_table(person ? "scores_person" : "scores_institution", table))
+      return werr;
+  }
+  return writer.commit();
+}
+
+} // namespace receptor::store
