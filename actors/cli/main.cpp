@@ -14,6 +14,8 @@ constexpr const char* usage = R"(usage: receptor COMMAND [ARGS]
 
 commands:
   inspect FILE... [--json]     summarise receipt files (any kind, either side)
+  run --receipts PATH... --recipients F --tickets F --out RESULTS.h5
+                               match receipts against the office's tickets
   generate --out DIR [...]     write a generated month of receipt files
   version                      print the version
 
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
       return receptor::cli::inspect(args);
     if (command == "generate")
       return receptor::cli::generate(args);
+    if (command == "run")
+      return receptor::cli::run(args);
     if (command == "version" || command == "--version") {
       std::printf("receptor %s\n", RECEPTOR_VERSION);
       return 0;

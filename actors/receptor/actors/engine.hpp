@@ -1,0 +1,82 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "receptor/error.hpp"
+#include "receptor/feed/office_feed.hpp"
+
+namespace receptor::actors {
+
+/// How a run is spread over actors. Results do not depend on any of it.
+struct engine_options {
+  uint32_t shards = 8;        ///< SHARD actors, each owning a slice of people
+  uint32_t threads = 2;       ///< scheduler threads (and READER actors)
+  size_t batch_size = 2048;   ///< receipts per message to a SHARD
+  size_t window = 8;          ///< batches a READER may have in flight
+};
+
+/// Where a run is, for a progress bar. Delivered on the thread that called
+/// run(), never on an actor thread.
+struct progress {
+  std::string stage;          ///< load, read, match, write
+  uint64_t done = 0;
+  uint64_t total = 0;
+};
+
+/// What a run did.
+struct run_summary {
+  std::filesystem::path out;
+  uint64_t files = 0;
+  uint64_t receipts = 0;
+  uint64_t quarantined = 0;
+  std::map<std::string, uint64_t> by_status;
+  std::map<std::string, uint64_t> findings_by_code;
+  double read_seconds = 0, match_seconds = 0, write_seconds = 0, total_seconds = 0;
+};
+
+/// The ENGINE: owns the actor system, the office's feed and the SHARDs'
+/// configuration; runs batches. One per process is enough; close() is
+/// idempotent and also runs on destruction.
+class engine {
+public:
+  explicit engine(engine_options options = {});
+  ~engine();
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  /// Loads one delivery of the office's feed (idempotent; see office_feed).
+  error load_feed(feed::feed_file kind, const std::filesystem::path& file);
+
+  /// Reads the receipt files (files, or folders searched for them), matches
+  /// them against the feed and writes the result file `out` atomically.
+  expected<run_summary> run(const std::vector<std::filesystem::path>& receipts, const std::filesystem::path& out);
+
+  /// Called with progress during run(); may be empty.
+  void on_progress(std::function<void(const progress&)> callback);
+
+  /// Asks a running run() to stop; it returns an error saying so.
+  void cancel();
+
+  /// Stops every actor and the actor system. Safe to call twice.
+  void close();
+
+  const feed::office_feed& feed() const;
+  const engine_options& options() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// The receipt files of a folder (RECEIPT*.UKE/.CYO, *.UKE, *.CYO, *.HEN,
+/// *RECODEINFO*.CSV), sorted; a file is returned as it is.
+std::vector<std::filesystem::path> receipt_files(const std::vector<std::filesystem::path>& paths);
+
+} // namespace receptor::actors

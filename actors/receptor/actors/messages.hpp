@@ -1,0 +1,174 @@
+#pragma once
+
+// Messages between the actors: batches of plain structs with inspect().
+// Doubles travel as their bit patterns, so NaN and infinity survive CAF
+// 0.17's binary format (actor-framework#1107, fixed only in 0.18).
+
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/none.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "receptor/match/person_book.hpp"
+#include "receptor/store/run_results.hpp"
+
+namespace receptor::actors {
+
+/// Receipts routed to one shard.
+struct claim_batch {
+  std::vector<match::claim> claims;
+};
+
+/// Tickets of the people a shard owns.
+struct ticket_batch {
+  std::vector<match::ticket_row> rows;
+};
+
+/// Protection periods of the people a shard owns.
+struct recipient_batch {
+  std::vector<match::recipient_row> rows;
+};
+
+/// Offices that delivered tickets (NO_TICKET_FEED for the others).
+struct office_list {
+  std::vector<std::string> offices;
+};
+
+/// What one READER did with one file.
+struct file_done {
+  uint32_t file = 0;
+  store::input_file input;
+  std::vector<store::quarantine_entry> quarantine;
+  uint32_t max_month = 0; ///< latest 診療年月 of its receipts
+  std::string error;      ///< the file could not be read at all
+};
+
+/// Everything one SHARD decided.
+struct shard_result {
+  match::match_results results;
+};
+
+/// What the WRITER is asked to write.
+struct write_request {
+  std::string path;
+  store::run_output output;
+};
+
+} // namespace receptor::actors
+
+namespace receptor::match {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, claim& x) {
+  return f(caf::meta::type_name("claim"), x.receipt_key, x.source_file, x.source_line, x.kind, x.care,
+           x.receipt_type, x.law_no, x.office_no, x.recipient_no, x.office_no_valid, x.recipient_no_valid, x.month,
+           x.institution, x.care_days, x.days, x.points, x.copay, x.name, x.name_key, x.birth_date, x.sex,
+           x.search_no, x.insured, x.insurance_excluded, x.person_id, x.identified);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ticket_row& x) {
+  return f(caf::meta::type_name("ticket_row"), x.ticket_id, x.office_no, x.recipient_no, x.person_id, x.month,
+           x.care, x.institution, x.valid_from, x.valid_to, x.copay, x.with_insurance, x.in_force, x.cancelled);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recipient_row& x) {
+  return f(caf::meta::type_name("recipient_row"), x.office_no, x.person_id, x.name_key, x.birth_date, x.sex,
+           x.protected_from, x.protected_to);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, finding& x) {
+  // The double goes over the wire as its bits (see the note at the top).
+  uint64_t bits = 0;
+  std::memcpy(&bits, &x.value, sizeof bits);
+  auto restore = caf::meta::load_callback([&]() -> caf::error {
+    std::memcpy(&x.value, &bits, sizeof bits);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("finding"), x.finding_id, x.code, x.severity, x.office_no, x.person_id,
+           x.recipient_no, x.month, x.institution, x.receipt_key, x.ticket_id, bits, x.detail, restore);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, receipt_match& x) {
+  return f(caf::meta::type_name("receipt_match"), x.receipt_key, x.source_file, x.source_line, x.result,
+           x.ticket_id, x.person_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ticket_use& x) {
+  return f(caf::meta::type_name("ticket_use"), x.ticket_id, x.use_status);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, match_results& x) {
+  return f(caf::meta::type_name("match_results"), x.receipts, x.tickets, x.findings, x.claims);
+}
+
+} // namespace receptor::match
+
+namespace receptor::store {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, input_file& x) {
+  return f(caf::meta::type_name("input_file"), x.path, x.role, x.bytes, x.sha256, x.format, x.receipts, x.lines);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quarantine_entry& x) {
+  return f(caf::meta::type_name("quarantine_entry"), x.source_file, x.source_line, x.reason, x.raw);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_output& x) {
+  return f(caf::meta::type_name("run_output"), x.inputs, x.claims, x.receipts, x.tickets, x.ticket_uses,
+           x.findings, x.quarantine, x.config_json);
+}
+
+} // namespace receptor::store
+
+namespace receptor::actors {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, claim_batch& x) {
+  return f(caf::meta::type_name("claim_batch"), x.claims);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ticket_batch& x) {
+  return f(caf::meta::type_name("ticket_batch"), x.rows);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recipient_batch& x) {
+  return f(caf::meta::type_name("recipient_batch"), x.rows);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, office_list& x) {
+  return f(caf::meta::type_name("office_list"), x.offices);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, file_done& x) {
+  return f(caf::meta::type_name("file_done"), x.file, x.input, x.quarantine, x.max_month, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shard_result& x) {
+  return f(caf::meta::type_name("shard_result"), x.results);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_request& x) {
+  return f(caf::meta::type_name("write_request"), x.path, x.output);
+}
+
+} // namespace receptor::actors

@@ -1,0 +1,301 @@
+#include "receptor/actors/engine.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <unordered_map>
+
+#include "receptor/actors/actors.hpp"
+#include "receptor/match/routing.hpp"
+
+namespace receptor::actors {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_receipt_file(const fs::path& p) {
+  auto name = p.filename().string();
+  std::string upper;
+  for (char c : name)
+    upper += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  auto ext = p.extension().string();
+  std::string uext;
+  for (char c : ext)
+    uext += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  return uext == ".UKE" || uext == ".CYO" || uext == ".HEN"
+         || (uext == ".CSV" && upper.find("RECODEINFO") != std::string::npos);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// The actor system's configuration: threads and every message type.
+class system_config : public caf::actor_system_config {
+public:
+  explicit system_config(uint32_t threads) {
+    receptor::actors::add_message_types(*this);
+    set("scheduler.max-threads", static_cast<size_t>(threads == 0 ? 1 : threads));
+    // A busy SHARD yields now and then instead of draining its whole mailbox.
+    set("scheduler.max-throughput", static_cast<size_t>(300));
+  }
+};
+
+} // namespace
+
+std::vector<fs::path> receipt_files(const std::vector<fs::path>& paths) {
+  std::vector<fs::path> out;
+  for (auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<fs::path> found;
+      for (auto& entry : fs::recursive_directory_iterator(p, ec))
+        if (entry.is_regular_file() && is_receipt_file(entry.path()))
+          found.push_back(entry.path());
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+struct engine::impl {
+  engine_options options;
+  feed::office_feed feed;
+  std::function<void(const progress&)> progress_callback;
+  std::atomic<bool> cancelled{false};
+  // The system lives in optionals so that close() decides the order of
+  // teardown: actors first, then the system (Broker's lesson, without the union).
+  std::optional<system_config> config;
+  std::optional<caf::actor_system> system;
+
+  void report(const char* stage, uint64_t done, uint64_t total) {
+    if (progress_callback)
+      progress_callback(progress{stage, done, total});
+  }
+};
+
+engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
+  impl_->options = options;
+  impl_->config.emplace(options.threads);
+  impl_->system.emplace(*impl_->config);
+}
+
+engine::~engine() { close(); }
+
+void engine::close() {
+  if (!impl_ || !impl_->system)
+    return;
+  // Every actor of a run is gone when run() returns; nothing can keep the
+  // system waiting here.
+  impl_->system.reset();
+  impl_->config.reset();
+}
+
+void engine::on_progress(std::function<void(const progress&)> callback) {
+  impl_->progress_callback = std::move(callback);
+}
+
+void engine::cancel() { impl_->cancelled = true; }
+
+const feed::office_feed& engine::feed() const { return impl_->feed; }
+const engine_options& engine::options() const { return impl_->options; }
+
+error engine::load_feed(feed::feed_file kind, const fs::path& file) { return impl_->feed.load(kind, file); }
+
+expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, const fs::path& out) {
+  if (!impl_->system)
+    return make_error(ec::invalid_argument, "engine is closed");
+  impl_->cancelled = false;
+  auto started = std::chrono::steady_clock::now();
+  auto& sys = *impl_->system;
+  auto& opts = impl_->options;
+  auto files = receipt_files(receipt_paths);
+  if (files.empty())
+    return make_error(ec::invalid_argument, "no receipt files in the given paths");
+  // Readers share the feed read-only for the length of the run.
+  auto feed = std::shared_ptr<const feed::office_feed>(&impl_->feed, [](const feed::office_feed*) {});
+  auto shard_count = opts.shards == 0 ? 1u : opts.shards;
+
+  caf::scoped_actor self{sys};
+  std::vector<caf::actor> shards, readers, all;
+  for (uint32_t i = 0; i < shard_count; ++i)
+    shards.push_back(sys.spawn(shard));
+  auto reader_count = std::max<uint32_t>(1, opts.threads);
+  for (uint32_t i = 0; i < reader_count; ++i)
+    readers.push_back(sys.spawn(reader, shards, feed, opts.batch_size, opts.window));
+  auto writer_actor = sys.spawn<caf::detached>(writer);
+  all = shards;
+  all.insert(all.end(), readers.begin(), readers.end());
+  all.push_back(writer_actor);
+  // A dying actor ends the run with its reason instead of a hang.
+  for (auto& a : all)
+    self->monitor(a);
+  auto stop_all = [&] {
+    for (auto& a : all)
+      self->send_exit(a, caf::exit_reason::kill);
+    self->wait_for(all);
+  };
+
+  // Tickets, protection periods and the offices with a feed, each to the
+  // SHARD of its person.
+  std::vector<ticket_batch> tickets(shard_count);
+  std::vector<recipient_batch> periods(shard_count);
+  std::vector<std::string> offices;
+  for (auto& t : impl_->feed.tickets()) {
+    tickets[match::shard_of(t.office_no, t.person_id, shard_count)].rows.push_back(match::to_ticket_row(t));
+    offices.push_back(t.office_no);
+  }
+  for (auto& r : impl_->feed.recipients())
+    periods[match::shard_of(r.office_no, r.person_id, shard_count)].rows.push_back(match::to_recipient_row(r));
+  for (uint32_t s = 0; s < shard_count; ++s) {
+    self->send(shards[s], office_list{offices});
+    self->send(shards[s], std::move(tickets[s]));
+    self->send(shards[s], std::move(periods[s]));
+  }
+
+  run_summary summary;
+  summary.out = out;
+  summary.files = files.size();
+  store::run_output output;
+  output.inputs.resize(files.size());
+  std::optional<error> failure;
+  auto on_down = [&](caf::down_msg& dm) {
+    if (!failure)
+      failure = make_error(ec::unexpected, "an actor stopped during the run: " + sys.render(dm.reason));
+  };
+  auto on_error = [&](caf::error& err) {
+    if (!failure)
+      failure = make_error(ec::unexpected, "run failed: " + sys.render(err));
+  };
+
+  // READ: at most one file per READER at a time.
+  auto read_start = std::chrono::steady_clock::now();
+  size_t next = 0, finished = 0, in_flight = 0;
+  std::vector<uint32_t> idle(reader_count);
+  for (uint32_t i = 0; i < reader_count; ++i)
+    idle[i] = reader_count - 1 - i;
+  std::unordered_map<uint32_t, uint32_t> reader_of;
+  uint32_t as_of_month = 0;
+  impl_->report("read", 0, files.size());
+  while (finished < files.size() && !failure) {
+    while (next < files.size() && !idle.empty() && !impl_->cancelled) {
+      auto r = idle.back();
+      idle.pop_back();
+      reader_of[static_cast<uint32_t>(next)] = r;
+      self->send(readers[r], read_atom_v, static_cast<uint32_t>(next), files[next].string());
+      ++next;
+      ++in_flight;
+    }
+    if (impl_->cancelled && in_flight == 0)
+      break;
+    self->receive(
+      [&](file_done& done) {
+        --in_flight;
+        ++finished;
+        idle.push_back(reader_of[done.file]);
+        if (!done.error.empty()) {
+          output.quarantine.push_back({files[done.file].string(), 0, "file could not be read: " + done.error, {}});
+          done.input.path = files[done.file].string();
+          done.input.role = "receipts";
+        }
+        summary.receipts += done.input.receipts;
+        as_of_month = std::max(as_of_month, done.max_month);
+        output.inputs[done.file] = std::move(done.input);
+        for (auto& q : done.quarantine)
+          output.quarantine.push_back(std::move(q));
+        impl_->report("read", finished, files.size());
+      },
+      on_down, on_error);
+  }
+  if (impl_->cancelled && !failure)
+    failure = make_error(ec::invalid_argument, "run cancelled");
+  if (failure) {
+    stop_all();
+    return *failure;
+  }
+  summary.read_seconds = seconds_since(read_start);
+
+  // MATCH: every SHARD at once, gathered as they finish.
+  auto match_start = std::chrono::steady_clock::now();
+  // The latest care month read decides which tickets are overdue.
+  for (auto& s : shards)
+    self->send(s, match_atom_v, as_of_month);
+  std::vector<match::match_results> parts;
+  impl_->report("match", 0, shard_count);
+  while (parts.size() < shard_count && !failure)
+    self->receive(
+      [&](shard_result& r) {
+        parts.push_back(std::move(r.results));
+        impl_->report("match", parts.size(), shard_count);
+      },
+      on_down, on_error);
+  if (failure) {
+    stop_all();
+    return *failure;
+  }
+  // Merge: one order whatever the sharding.
+  std::vector<std::pair<match::claim, match::receipt_match>> rows;
+  std::unordered_map<std::string, std::string> use_of;
+  for (auto& p : parts) {
+    for (size_t i = 0; i < p.claims.size(); ++i)
+      rows.emplace_back(std::move(p.claims[i]), std::move(p.receipts[i]));
+    for (auto& f : p.findings)
+      output.findings.push_back(std::move(f));
+    for (auto& u : p.tickets)
+      use_of[u.ticket_id] = u.use_status;
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first.receipt_key < b.first.receipt_key; });
+  for (auto& [c, m] : rows) {
+    ++summary.by_status[match::to_string(m.result)];
+    output.claims.push_back(std::move(c));
+    output.receipts.push_back(std::move(m));
+  }
+  std::sort(output.findings.begin(), output.findings.end(), [](const match::finding& a, const match::finding& b) {
+    return std::tie(a.receipt_key, a.ticket_id, a.code) < std::tie(b.receipt_key, b.ticket_id, b.code);
+  });
+  for (auto& f : output.findings)
+    ++summary.findings_by_code[f.code];
+  for (auto& t : impl_->feed.tickets())
+    output.tickets.push_back(match::to_ticket_row(t));
+  std::sort(output.tickets.begin(), output.tickets.end(),
+            [](const auto& a, const auto& b) { return a.ticket_id < b.ticket_id; });
+  for (auto& t : output.tickets)
+    output.ticket_uses.push_back({t.ticket_id, use_of[t.ticket_id]});
+  for (auto& report : impl_->feed.files()) {
+    store::input_file in;
+    in.path = report.file;
+    in.role = feed::to_string(report.kind);
+    auto hash = store::sha256_file(report.file);
+    in.sha256 = hash ? *hash : std::string{};
+    std::error_code size_error;
+    in.bytes = fs::file_size(report.file, size_error);
+    output.inputs.push_back(std::move(in));
+  }
+  for (auto& q : impl_->feed.quarantine())
+    output.quarantine.push_back({q.file, static_cast<uint32_t>(q.line), q.reason, q.raw});
+  summary.quarantined = output.quarantine.size();
+  output.config_json = "{\"shards\":" + std::to_string(shard_count) + ",\"threads\":" + std::to_string(opts.threads)
+                       + ",\"batch_size\":" + std::to_string(opts.batch_size) + ",\"as_of_month\":"
+                       + std::to_string(as_of_month) + "}";
+  summary.match_seconds = seconds_since(match_start);
+
+  // WRITE: the detached WRITER owns the HDF5 file.
+  auto write_start = std::chrono::steady_clock::now();
+  impl_->report("write", 0, 1);
+  self->request(writer_actor, caf::infinite, write_atom_v, write_request{out.string(), std::move(output)})
+    .receive([&](bool) {}, [&](caf::error& err) { on_error(err); });
+  stop_all();
+  if (failure)
+    return *failure;
+  impl_->report("write", 1, 1);
+  summary.write_seconds = seconds_since(write_start);
+  summary.total_seconds = seconds_since(started);
+  return summary;
+}
+
+} // namespace receptor::actors

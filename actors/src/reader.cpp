@@ -1,0 +1,107 @@
+#include "receptor/actors/actors.hpp"
+
+#include <algorithm>
+#include <deque>
+
+#include "receptor/encoding.hpp"
+#include "receptor/match/routing.hpp"
+#include "receptor/uke/reader.hpp"
+
+namespace receptor::actors {
+
+namespace {
+
+// One file's batches on their way to the SHARDs.
+struct delivery {
+  std::deque<std::pair<uint32_t, claim_batch>> pending;
+  size_t in_flight = 0;
+  bool failed = false;
+  file_done done;
+  caf::response_promise promise;
+};
+
+file_done read_one(const reader_state& st, uint32_t file, const std::string& path,
+                   std::vector<std::vector<match::claim>>& routed) {
+  file_done done;
+  done.file = file;
+  done.input.path = path;
+  done.input.role = "receipts";
+  auto batch = uke::read_file(path);
+  if (!batch) {
+    done.error = batch.error_value().message;
+    return done;
+  }
+  auto hash = store::sha256_file(path);
+  done.input.sha256 = hash ? *hash : std::string{};
+  done.input.bytes = batch->bytes;
+  done.input.lines = batch->lines;
+  done.input.format = model::to_string(batch->kind);
+  done.input.receipts = batch->receipts.size();
+  auto& q = batch->quarantine;
+  for (size_t i = 0; i < q.size(); ++i)
+    done.quarantine.push_back({path, q.line[i], q.reason[i], to_utf8(batch->view(q.raw[i]), batch->encoding)});
+  auto claims = match::extract_claims(*batch, file);
+  routed.assign(st.shards.size(), {});
+  for (auto& c : claims) {
+    done.max_month = std::max(done.max_month, c.month);
+    match::identify(c, *st.feed);
+    routed[match::shard_of(c, static_cast<uint32_t>(st.shards.size()))].push_back(std::move(c));
+  }
+  return done;
+}
+
+void send_next(caf::stateful_actor<reader_state>* self, std::shared_ptr<delivery> d) {
+  while (!d->failed && d->in_flight < self->state.window && !d->pending.empty()) {
+    auto [target, batch] = std::move(d->pending.front());
+    d->pending.pop_front();
+    ++d->in_flight;
+    self->request(self->state.shards[target], caf::infinite, std::move(batch))
+      .then(
+        [=](uint64_t) {
+          --d->in_flight;
+          send_next(self, d);
+        },
+        [=](caf::error& err) {
+          if (!d->failed) {
+            d->failed = true;
+            d->promise.deliver(std::move(err));
+          }
+        });
+  }
+  if (!d->failed && d->in_flight == 0 && d->pending.empty() && d->promise.pending())
+    d->promise.deliver(std::move(d->done));
+}
+
+} // namespace
+
+caf::behavior reader(caf::stateful_actor<reader_state>* self, std::vector<caf::actor> shards,
+                     std::shared_ptr<const feed::office_feed> feed, size_t batch_size, size_t window) {
+  self->state.shards = std::move(shards);
+  self->state.feed = std::move(feed);
+  self->state.batch_size = batch_size == 0 ? 1 : batch_size;
+  self->state.window = window == 0 ? 1 : window;
+  return {
+    [=](read_atom, uint32_t file, const std::string& path) -> caf::response_promise {
+      std::vector<std::vector<match::claim>> routed;
+      auto d = std::make_shared<delivery>();
+      d->done = read_one(self->state, file, path, routed);
+      // Cut each shard's claims into batches of batch_size.
+      for (uint32_t s = 0; s < routed.size(); ++s) {
+        auto& claims = routed[s];
+        for (size_t at = 0; at < claims.size(); at += self->state.batch_size) {
+          claim_batch b;
+          auto end = std::min(claims.size(), at + self->state.batch_size);
+          b.claims.assign(std::make_move_iterator(claims.begin() + static_cast<long>(at)),
+                          std::make_move_iterator(claims.begin() + static_cast<long>(end)));
+          d->pending.emplace_back(s, std::move(b));
+        }
+      }
+      d->promise = self->make_response_promise();
+      auto promise = d->promise;
+      send_next(self, d);
+      return promise;
+    },
+  };
+}
+
+} // namespace receptor::actors

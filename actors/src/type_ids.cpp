@@ -1,0 +1,11 @@
+#include "receptor/actors/type_ids.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+namespace receptor::actors {
+
+void add_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::receptor>();
+}
+
+} // namespace receptor::actors
