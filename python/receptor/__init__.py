@@ -13,12 +13,17 @@ except ImportError as exc:  # only the missing build, never a stale fallback
     ) from exc
 
 from ._masters import default_masters_dir, load_masters
+from .engine import Engine
 from .receipts import ReceiptFile, inspect, read_receipts
+from .results import Results, open_results
 
 __version__ = _core.__version__
 
 __all__ = [
+    "Engine",
     "ReceiptFile",
+    "Results",
+    "open_results",
     "default_masters_dir",
     "inspect",
     "load_masters",

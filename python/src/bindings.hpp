@@ -8,5 +8,6 @@ namespace receptor::python {
 void register_reader(pybind11::module_& m);
 void register_masters(pybind11::module_& m);
 void register_generator(pybind11::module_& m);
+void register_engine(pybind11::module_& m);
 
 } // namespace receptor::python

@@ -1,0 +1,72 @@
+"""The Engine: the actor runtime behind a context manager."""
+
+from __future__ import annotations
+
+import os
+from typing import Callable, Iterable
+
+from . import _core
+from .results import Results, open_results
+
+__all__ = ["Engine"]
+
+Paths = "str | os.PathLike | Iterable[str | os.PathLike]"
+
+
+def _paths(p) -> list[str]:
+    if p is None:
+        return []
+    if isinstance(p, (str, os.PathLike)):
+        return [os.fspath(p)]
+    return [os.fspath(x) for x in p]
+
+
+class Engine:
+    """Load the office's feed, then match receipt deliveries against it.
+
+    >>> with Engine(shards=8, threads=2) as engine:
+    ...     engine.load(recipients="recipients.csv", tickets=["tickets.csv", "tickets_late.csv"])
+    ...     results = engine.run(["deliveries/2024-07"], "results.h5")
+
+    Work happens in C++ actors with the GIL released. ``close()`` stops them
+    and is safe to call twice; leaving the ``with`` block calls it.
+    """
+
+    def __init__(self, shards: int = 8, threads: int = 2, batch_size: int = 2048, window: int = 8):
+        self._engine = _core.Engine(shards=shards, threads=threads, batch_size=batch_size, window=window)
+        self.last_summary: dict | None = None
+
+    def load(self, recipients=None, tickets=None, other_schemes=None) -> list[dict]:
+        """Load feed files (each argument a path or a list of paths); returns their row counts."""
+        reports = []
+        for kind, paths in (("recipients", recipients), ("tickets", tickets), ("other_schemes", other_schemes)):
+            for path in _paths(paths):
+                reports.append(self._engine.load_feed(kind, path))
+        return reports
+
+    def run(self, receipts, out: str | os.PathLike,
+            progress: Callable[[str, int, int], None] | None = None) -> Results:
+        """Match receipt files (files or folders) and write the result file ``out``.
+
+        ``progress(stage, done, total)`` is called from this thread while the
+        run goes on; ``cancel()`` from another thread stops it.
+        """
+        self.last_summary = self._engine.run(_paths(receipts), os.fspath(out), progress)
+        return open_results(out)
+
+    def cancel(self) -> None:
+        """Ask a running :meth:`run` (in another thread) to stop."""
+        self._engine.cancel()
+
+    def close(self) -> None:
+        self._engine.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._engine.closed
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
