@@ -113,6 +113,11 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
   auto started = std::chrono::steady_clock::now();
   auto& sys = *impl_->system;
   auto& opts = impl_->options;
+  for (auto& p : receipt_paths) {
+    std::error_code exists_error;
+    if (!fs::exists(p, exists_error))
+      return make_error(ec::io_error, p.string() + ": no such file or folder");
+  }
   auto files = receipt_files(receipt_paths);
   if (files.empty())
     return make_error(ec::invalid_argument, "no receipt files in the given paths");
@@ -197,11 +202,9 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
         --in_flight;
         ++finished;
         idle.push_back(reader_of[done.file]);
-        if (!done.error.empty()) {
-          output.quarantine.push_back({files[done.file].string(), 0, "file could not be read: " + done.error, {}});
-          done.input.path = files[done.file].string();
-          done.input.role = "receipts";
-        }
+        // A file that cannot be read at all stops the run: no half result.
+        if (!done.error.empty() && !failure)
+          failure = make_error(ec::io_error, done.error);
         summary.receipts += done.input.receipts;
         as_of_month = std::max(as_of_month, done.max_month);
         output.inputs[done.file] = std::move(done.input);

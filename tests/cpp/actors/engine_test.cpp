@@ -1,0 +1,212 @@
+// The actor runtime end to end: results do not depend on shards or threads,
+// shutdown is prompt, failures are reported instead of hanging.
+
+#include "receptor/actors/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "receptor/match/claim.hpp"
+#include "receptor/store/result_file.hpp"
+#include "receptor/synth/generation.hpp"
+#include "receptor/uke/reader.hpp"
+
+using namespace receptor;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A generated month and a feed derived from its receipts: one ticket per
+// person, institution and care type, every 7th left out (NO_TICKET), every
+// 11th with a copay typo, every 13th person unknown to the office.
+class engine_fixture : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / "receptor_engine_test";
+    fs::remove_all(dir_);
+    synth::generation_request request;
+    request.out_dir = dir_ / "month";
+    request.month.receipts = 3000;
+    request.month.seed = 9;
+    ASSERT_TRUE(synth::generate(request).has_value());
+    std::map<std::string, std::string> tickets; // key → row
+    std::map<std::string, std::string> people;
+    uint32_t file = 0;
+    for (auto& entry : fs::directory_iterator(request.out_dir)) {
+      if (entry.path().extension() == ".json")
+        continue;
+      auto batch = uke::read_file(entry.path());
+      ASSERT_TRUE(batch.has_value());
+      for (auto& c : match::extract_claims(*batch, file++)) {
+        if (c.law_no == 0)
+          continue;
+        auto person = "P" + c.recipient_no;
+        auto n = std::stoul(c.recipient_no);
+        if (n % 13 == 0)
+          continue; // unknown to the office
+        char birth[32];
+        std::snprintf(birth, sizeof birth, "%04u-%02u-%02u", c.birth_date / 10000, (c.birth_date / 100) % 100,
+                      c.birth_date % 100);
+        people[c.office_no + person] = c.office_no + "," + person + "," + c.name + "," + std::to_string(c.sex) + ","
+                                       + birth + "," + birth + ",\n";
+        auto key = c.office_no + c.recipient_no + c.institution + std::to_string(c.care);
+        if (tickets.count(key) || (n % 7) == 0)
+          continue;
+        char month[24];
+        std::snprintf(month, sizeof month, "%04u-%02u", (c.month / 100) % 10000, c.month % 100);
+        std::string m{month};
+        auto copay = (n % 11 == 0) ? c.copay + 100 : c.copay;
+        tickets[key] = "T" + std::to_string(tickets.size()) + "," + c.office_no + "," + c.recipient_no + "," + person
+                       + "," + m + "," + std::to_string(c.care) + "," + c.institution.substr(0, 2) + ","
+                       + c.institution.substr(3) + "," + m + "-01," + m + "-30," + std::to_string(copay) + ","
+                       + (c.insured ? "06270019" : "") + "," + m + "-01,issued\n";
+      }
+    }
+    std::ofstream r(dir_ / "recipients.csv");
+    r << "office_no,person_id,name,sex,birth_date,protected_from,protected_to\n";
+    for (auto& [k, row] : people)
+      r << row;
+    std::ofstream t(dir_ / "tickets.csv");
+    t << "ticket_id,office_no,recipient_no,person_id,month,care_type,institution_pref,institution_code,"
+         "valid_from,valid_to,copay,insurer_no,issued_on,status\n";
+    for (auto& [k, row] : tickets)
+      t << row;
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+
+  static expected<actors::run_summary> run(uint32_t shards, uint32_t threads, const fs::path& out) {
+    actors::engine_options options;
+    options.shards = shards;
+    options.threads = threads;
+    options.batch_size = 100; // many batches: windows and ordering get exercised
+    actors::engine engine{options};
+    EXPECT_FALSE(engine.load_feed(feed::feed_file::recipients, dir_ / "recipients.csv"));
+    EXPECT_FALSE(engine.load_feed(feed::feed_file::tickets, dir_ / "tickets.csv"));
+    EXPECT_EQ(engine.feed().quarantine().size(), 0u)
+      << engine.feed().quarantine().front().reason << " line " << engine.feed().quarantine().front().line;
+    return engine.run({dir_ / "month"}, out);
+  }
+
+  static fs::path dir_;
+};
+
+fs::path engine_fixture::dir_;
+
+template <class T>
+struct is_vector : std::false_type {};
+template <class T>
+struct is_vector<std::vector<T>> : std::true_type {};
+
+// A table as comparable text: every column, every row.
+std::string dump(const fs::path& file, const char* table) {
+  auto t = store::read_table(file.string(), table);
+  EXPECT_TRUE(t.has_value()) << (t ? "" : t.error_value().message);
+  if (!t)
+    return {};
+  std::string out;
+  for (auto& column : t->columns()) {
+    out += column.name + ":";
+    std::visit(
+      [&](auto& col) {
+        using C = std::decay_t<decltype(col)>;
+        for (size_t i = 0; i < col.size(); ++i) {
+          if constexpr (std::is_same_v<C, store::string_array>)
+            out += std::string{col[i]} + "|";
+          else if constexpr (std::is_same_v<C, store::bool_array>)
+            out += col[i] ? "1|" : "0|";
+          else if constexpr (is_vector<C>::value)
+            out += std::to_string(col[i]) + "|";
+          else
+            out += "?|"; // nullable columns: the results have none
+        }
+      },
+      column.data);
+    out += "\n";
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_F(engine_fixture, results_do_not_depend_on_shards_or_threads) {
+  std::map<std::string, std::string> reference;
+  bool first = true;
+  for (uint32_t shards : {1u, 8u, 64u})
+    for (uint32_t threads : {1u, 2u}) {
+      auto out = dir_ / ("r_" + std::to_string(shards) + "_" + std::to_string(threads) + ".h5");
+      auto summary = run(shards, threads, out);
+      ASSERT_TRUE(summary.has_value()) << summary.error_value().message;
+      EXPECT_EQ(summary->receipts, 3000u);
+      for (auto table : {"receipts", "tickets", "findings", "quarantine", "summary"}) {
+        auto text = dump(out, table);
+        if (first)
+          reference[table] = text;
+        else
+          EXPECT_EQ(text, reference[table]) << table << " differs with " << shards << " shards, " << threads
+                                            << " threads";
+      }
+      first = false;
+    }
+  // The derived feed leaves real work for the rules.
+  auto statuses = dump(dir_ / "r_1_1.h5", "receipts");
+  for (auto code : {"MATCHED", "NO_TICKET", "COPAY_MISMATCH", "UNKNOWN_RECIPIENT"})
+    EXPECT_NE(statuses.find(code), std::string::npos) << code;
+}
+
+TEST_F(engine_fixture, every_receipt_gets_a_status_and_a_stable_key) {
+  auto out = dir_ / "stable.h5";
+  auto summary = run(4, 2, out);
+  ASSERT_TRUE(summary.has_value());
+  auto receipts = store::read_table(out.string(), "receipts");
+  ASSERT_TRUE(receipts.has_value());
+  auto& keys = *receipts->get<store::string_array>("receipt_key");
+  auto& status = *receipts->get<store::string_array>("match_status");
+  std::set<std::string> unique;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    unique.insert(std::string{keys[i]});
+    EXPECT_FALSE(status[i].empty());
+  }
+  EXPECT_EQ(unique.size(), 3000u);
+  uint64_t counted = 0;
+  for (auto& [s, n] : summary->by_status)
+    counted += n;
+  EXPECT_EQ(counted, 3000u);
+}
+
+TEST_F(engine_fixture, shutdown_is_prompt) {
+  auto start = std::chrono::steady_clock::now();
+  {
+    actors::engine_options options;
+    options.shards = 64;
+    actors::engine engine{options};
+    ASSERT_TRUE(engine.run({dir_ / "month"}, dir_ / "shutdown.h5").has_value());
+    engine.close();
+    engine.close(); // idempotent
+  }
+  {
+    actors::engine idle; // never ran
+  }
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 10.0);
+}
+
+TEST_F(engine_fixture, failures_end_the_run_with_a_clear_error) {
+  actors::engine engine;
+  auto missing = engine.run({dir_ / "no-such-delivery"}, dir_ / "x.h5");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error_value().message.find("no-such-delivery"), std::string::npos)
+    << missing.error_value().message;
+  auto unwritable = engine.run({dir_ / "month"}, dir_ / "no-such-folder" / "x.h5");
+  ASSERT_FALSE(unwritable.has_value());
+  EXPECT_NE(unwritable.error_value().message.find("no-such-folder"), std::string::npos)
+    << unwritable.error_value().message;
+  EXPECT_FALSE(fs::exists(dir_ / "x.h5"));
+  // The engine is still usable afterwards.
+  EXPECT_TRUE(engine.run({dir_ / "month"}, dir_ / "after.h5").has_value());
+}
