@@ -218,7 +218,7 @@ struct quarantine_table {
   std::vector<uke::record_id> record;
   std::vector<int16_t> field;          ///< -1 if the whole line
   std::vector<std::string> reason;
-  std::vector<text_ref> raw;           ///< at most defaults::quarantine_raw_bytes
+  std::vector<text_ref> raw;           ///< the line (an over-long line: its first quarantine_raw_bytes)
 
   size_t size() const { return line.size(); }
 };
