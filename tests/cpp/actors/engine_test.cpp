@@ -12,6 +12,8 @@
 #include <map>
 #include <set>
 
+#include <unistd.h>
+
 #include "receptor/match/claim.hpp"
 #include "receptor/store/result_file.hpp"
 #include "receptor/synth/generation.hpp"
@@ -28,7 +30,8 @@ namespace {
 class engine_fixture : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    dir_ = fs::temp_directory_path() / "receptor_engine_test";
+    // CTest runs each test in its own process, in parallel: one folder each.
+    dir_ = fs::temp_directory_path() / ("receptor_engine_test_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     synth::generation_request request;
     request.out_dir = dir_ / "month";

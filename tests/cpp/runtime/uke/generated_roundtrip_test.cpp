@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "receptor/synth/generation.hpp"
 #include "receptor/uke/reader.hpp"
 #include "receptor/uke/writer.hpp"
@@ -33,7 +35,8 @@ struct dialect {
 class generated_month : public ::testing::TestWithParam<dialect> {
 protected:
   fs::path dir() const {
-    auto d = fs::temp_directory_path() / ("receptor_roundtrip_" + std::string{GetParam().name});
+    auto d = fs::temp_directory_path()
+             / ("receptor_roundtrip_" + std::string{GetParam().name} + "_" + std::to_string(::getpid()));
     return d;
   }
   void TearDown() override { fs::remove_all(dir()); }
