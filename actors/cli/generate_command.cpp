@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "receptor/master/master_set.hpp"
 #include "receptor/synth/generation.hpp"
+#include "receptor/synth/scenario.hpp"
 
 namespace receptor::cli {
 
@@ -28,6 +29,11 @@ options:
                     built-in catalog of real codes)
   --wareki          legacy 和暦 dates;  --utf8  UTF-8 instead of CP932
   --lf              LF line ends;       --no-eof  no trailing 0x1A
+  --scenario        also write the office's feed (DIR/feed: recipients.csv,
+                    tickets.csv, tickets_late.csv, other_schemes.csv) with
+                    injected cases of every match status, and the truth
+                    (DIR/truth.csv, DIR/expected_status*.csv); receipts go
+                    to DIR/receipts
 )";
 
 bool parse_count(const char* text, uint64_t& out) {
@@ -41,6 +47,7 @@ bool parse_count(const char* text, uint64_t& out) {
 int generate(const std::vector<std::string>& args) {
   synth::generation_request request;
   std::string masters_dir;
+  bool scenario = false;
   for (size_t i = 0; i < args.size(); ++i) {
     auto& a = args[i];
     auto value = [&](const char* name) -> const char* {
@@ -81,6 +88,8 @@ int generate(const std::vector<std::string>& args) {
       request.month.crlf = false;
     } else if (a == "--no-eof") {
       request.month.eof_marker = false;
+    } else if (a == "--scenario") {
+      scenario = true;
     } else {
       std::fprintf(stderr, "receptor generate: bad option '%s'\n\n%s", a.c_str(), help);
       return 2;
@@ -99,6 +108,21 @@ int generate(const std::vector<std::string>& args) {
     }
     masters = std::move(*loaded);
     request.masters = &masters;
+  }
+  if (scenario) {
+    synth::scenario_request s;
+    s.month = request.month;
+    s.out_dir = request.out_dir;
+    s.masters = request.masters;
+    auto made = synth::generate_scenario(s);
+    if (!made) {
+      std::fprintf(stderr, "receptor generate: %s\n", made.error_value().message.c_str());
+      return 2;
+    }
+    std::fprintf(stderr, "receptor generate: %zu files, %llu receipts, %zu injected cases in %s\n",
+                 made->files.size(), static_cast<unsigned long long>(made->receipts), made->cases.size(),
+                 request.out_dir.c_str());
+    return 0;
   }
   auto result = synth::generate(request);
   if (!result) {

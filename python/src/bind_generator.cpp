@@ -9,6 +9,7 @@
 #include "bindings.hpp"
 #include "receptor/master/master_set.hpp"
 #include "receptor/synth/generation.hpp"
+#include "receptor/synth/scenario.hpp"
 
 namespace py = pybind11;
 
@@ -62,9 +63,39 @@ py::list generate(const std::string& out_dir, size_t receipts, uint64_t seed, ui
   return files;
 }
 
+py::dict generate_scenario(const std::string& out_dir, size_t receipts, uint64_t seed, uint32_t month,
+                           bool payer_side, std::shared_ptr<master::master_set> masters) {
+  synth::scenario_request request;
+  request.out_dir = out_dir;
+  request.month.receipts = receipts;
+  request.month.seed = seed;
+  request.month.month = month;
+  request.month.payer_side = payer_side;
+  request.masters = masters.get();
+  auto result = [&] {
+    py::gil_scoped_release release;
+    return synth::generate_scenario(request);
+  }();
+  if (!result)
+    throw std::runtime_error(result.error_value().message);
+  py::dict d;
+  d["receipts_dir"] = result->receipts_dir.string();
+  d["feed_dir"] = result->feed_dir.string();
+  d["receipts"] = result->receipts;
+  d["cases"] = result->cases.size();
+  d["offices_without_tickets"] = result->offices_without_tickets;
+  return d;
+}
+
 } // namespace
 
 void register_generator(py::module_& m) {
+  m.def("generate_scenario", &generate_scenario, py::arg("out_dir"), py::arg("receipts") = 10000,
+        py::arg("seed") = 1, py::arg("month") = 202406, py::arg("payer_side") = false,
+        py::arg("masters") = nullptr,
+        R"pbdoc(Writes a month of receipts (out_dir/receipts), the office's feed for it
+(out_dir/feed) with injected cases of every match status, and the truth
+(out_dir/truth.csv, expected_status.csv, expected_status_first_delivery.csv).)pbdoc");
   m.def("generate", &generate, py::arg("out_dir"), py::arg("receipts") = 10000, py::arg("seed") = 1,
         py::arg("month") = 202406, py::arg("payer_side") = false, py::arg("only") = py::none(),
         py::arg("correction_rate") = 0.02, py::arg("wareki") = false, py::arg("utf8") = false,

@@ -42,6 +42,12 @@ struct options {
   bool utf8 = false;             ///< UTF-8 text instead of CP932
 };
 
+/// A fault planted in one receipt, so that a test knows the truth about it.
+enum class receipt_defect : uint8_t {
+  none = 0,          ///< written as planned
+  wrong_check_digit, ///< the programme's KO carries the 受給者番号 with a wrong 検証番号
+};
+
 /// One receipt of the month: who was seen where, and how. The receipt's
 /// content comes from its own random stream, so the same claim gives the same
 /// receipt on the institution and the payer side.
@@ -52,7 +58,13 @@ struct claim {
   uint64_t seed = 0;            ///< the receipt's random stream
   model::receipt_kind kind = model::receipt_kind::medical; ///< 医科, DPC, 歯科 or 調剤
   bool inpatient = false;       ///< 医科 入院 (DPC receipts are always inpatient)
+  receipt_defect defect = receipt_defect::none; ///< set by a scenario planner before writing
 };
+
+/// The 受給者番号 the programme's KO (法別 12 or 25) of `c` carries: the
+/// person's, or for receipt_defect::wrong_check_digit the same number with
+/// its 検証番号 one higher (mod 10), which always fails the check.
+uint32_t programme_recipient_no(const claim& c, const population& pop);
 
 /// A written file and the totals a correct parser must find in it.
 struct file_info {

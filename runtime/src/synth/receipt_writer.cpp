@@ -305,7 +305,7 @@ void receipt_writer::ko(const receipt& r, int slot, const std::array<int64_t, 3>
   // 第1公費 is the other 公費 when there is one; the programme comes last.
   const bool other = r.other != nullptr && slot == 1;
   const std::string& payer_no = other ? r.other->payer_no : r.programme->payer_no;
-  const uint32_t recipient = other ? r.other->recipient_no : r.patient->recipient_no;
+  const uint32_t recipient = other ? r.other->recipient_no : programme_recipient_no(*r.source, pop_);
   const auto s = static_cast<size_t>(slot);
   if (data_kind == 1)
     ko_rows_[slot - 1] = row_ + 1;
@@ -964,3 +964,14 @@ void receipt_writer::review_records(const receipt& r) {
 }
 
 } // namespace receptor::synth::detail
+
+namespace receptor::synth {
+
+uint32_t programme_recipient_no(const claim& c, const population& pop) {
+  const uint32_t number = pop.people[c.person].recipient_no;
+  if (c.defect != receipt_defect::wrong_check_digit)
+    return number;
+  return number - number % 10 + (number % 10 + 1) % 10;
+}
+
+} // namespace receptor::synth

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "receptor/error.hpp"
+#include "receptor/synth/generator.hpp"
+#include "receptor/synth/office_feed_writer.hpp"
+
+namespace receptor::master {
+class master_set;
+}
+
+namespace receptor::synth {
+
+/// A month of receipts, the welfare office's feed for it, and the truth a
+/// matcher is checked against.
+struct scenario_request {
+  options month;                                ///< the receipts: seed, 診療年月, count, side, encoding
+  std::filesystem::path out_dir;                ///< receives receipts/, feed/ and the truth files
+  const master::master_set* masters = nullptr;  ///< null: the built-in catalog
+  feed_options feed;                            ///< the feed-side injections
+  double wrong_check_digit_rate = 5e-4;         ///< INVALID_NUMBER, planted in the receipts
+  double duplicate_claim_rate = 5e-4;           ///< DUPLICATE_CLAIM, planted in the receipts
+  /// NO_TICKET_FEED: this many programme-25 offices, those with the most
+  /// receipts, are added to feed.offices_without_tickets.
+  size_t programme_25_offices_without_tickets = 1;
+};
+
+/// What generate_scenario() wrote.
+struct scenario_result {
+  std::filesystem::path receipts_dir;  ///< out_dir/receipts: the receipt files
+  std::filesystem::path feed_dir;      ///< out_dir/feed: the four files of write_office_feed()
+  std::vector<file_info> files;        ///< receipt files in the order written
+  uint64_t receipts = 0;               ///< receipts over all files (planted duplicates included)
+  size_t claims_reassigned = 0;        ///< planned claims given another patient (see generate_scenario)
+  std::vector<std::string> offices_without_tickets; ///< 公費負担者番号 of the offices that supplied no tickets
+  std::vector<injected_case> cases;    ///< every injected case, file and line set
+};
+
+/// Makes the population and plans the month as generate() does, then:
+///
+/// 1. gives the planned claims that could never be MATCHED another patient
+///    (reassign_unmatchable_claims()), so that every receipt that is no
+///    injected case is MATCHED;
+/// 2. picks the programme-25 offices without tickets;
+/// 3. plants the receipt-side defects: a wrong 検証番号 (claim::defect) and a
+///    second claim for the same ticket right after its first;
+/// 4. writes the receipt files to `out_dir/receipts` (write_receipts(), one
+///    file per institution and kind, or per kind on the payer side);
+/// 5. writes the feed to `out_dir/feed` with write_office_feed();
+/// 6. writes the truth to `out_dir`: `truth.csv` (one row per injected
+///    case: file, line, office_no, recipient_no, month, institution,
+///    expected_status, first_delivery_status, injection, person_id,
+///    ticket_id, detail), `expected_status.csv` (one row per receipt: file,
+///    line, match_status, with every delivery loaded) and
+///    `expected_status_first_delivery.csv` (the same with tickets.csv alone).
+///    `file` is the receipt file's name, `line` the 1-based line of the
+///    receipt's RE record (payer side: MN record).
+///
+/// Everything follows from `request.month.seed`: the same request writes the
+/// same bytes.
+/// @returns invalid_argument for bad options, io_error when a file cannot be
+///          written.
+expected<scenario_result> generate_scenario(const scenario_request& request);
+
+} // namespace receptor::synth
