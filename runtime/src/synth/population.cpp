@@ -155,21 +155,15 @@ uint32_t days_in(uint32_t year, uint32_t month) {
   return month == 2 && leap(year) ? 29 : days[month - 1];
 }
 
-uint32_t age_on(uint32_t birth, uint32_t reference_month) {
-  const uint32_t ref = reference_month * 100 + 1;
-  uint32_t age = ref / 10000 - birth / 10000;
-  if (ref % 10000 < birth % 10000)
-    --age;
-  return age;
-}
-
 // A birth date for someone aged `age` on the first day of `reference_month`.
 uint32_t birth_date(uint32_t reference_month, uint32_t age, rng& random) {
   uint32_t year = reference_month / 100 - age;
   const auto month = static_cast<uint32_t>(random.between(1, 12));
   auto day = static_cast<uint32_t>(random.between(1, days_in(year, month)));
-  if (age_on(year * 10000 + month * 100 + day, reference_month) < age) {
-    --year; // the birthday falls after the reference day: born a year earlier
+  // A birthday after the reference day means born a year earlier (for
+  // age 0 too: nobody is born after the month they are counted in).
+  if (month * 100 + day > (reference_month % 100) * 100 + 1) {
+    --year;
     day = std::min(day, days_in(year, month));
   }
   return year * 10000 + month * 100 + day;
