@@ -11,11 +11,18 @@ namespace {
 
 constexpr const char* help = R"(usage: receptor run --receipts PATH... --recipients F --tickets F
                     [--other-schemes F] --out RESULTS.h5 [--shards N] [--threads N]
+                    [--store DIR]
 
 Reads the receipt files (PATH: a file, or a folder searched for *.UKE, *.CYO
 and *RECODEINFO*.CSV), matches them against the office's feed (資格点検) and
 writes RESULTS.h5 atomically. --tickets may be given more than once (later
 deliveries). Progress on stderr; a summary at the end.
+
+With --store DIR (the nightly batch), every given file is added to the
+embedded store in DIR unless a file with the same content is held (it is
+then skipped), and the run covers everything the store holds: the feed
+deliveries in the order they came and every receipt delivery, reading only
+the new ones.
 
 exit status: 0 done, 2 bad input that stopped the run, 1 internal error.
 )";
@@ -27,6 +34,7 @@ int run(const std::vector<std::string>& args) {
   std::vector<std::filesystem::path> receipts;
   std::vector<std::pair<feed::feed_file, std::string>> feed_files;
   std::string out;
+  std::string store;
   bool quiet = false;
   for (size_t i = 0; i < args.size(); ++i) {
     auto& a = args[i];
@@ -56,6 +64,8 @@ int run(const std::vector<std::string>& args) {
       options.shards = static_cast<uint32_t>(std::strtoul(value().c_str(), nullptr, 10));
     } else if (a == "--threads") {
       options.threads = static_cast<uint32_t>(std::strtoul(value().c_str(), nullptr, 10));
+    } else if (a == "--store") {
+      store = value();
     } else if (a == "--quiet") {
       quiet = true;
     } else {
@@ -68,11 +78,12 @@ int run(const std::vector<std::string>& args) {
     return 2;
   }
   actors::engine engine{options};
-  for (auto& [kind, file] : feed_files)
-    if (auto err = engine.load_feed(kind, file)) {
-      std::fprintf(stderr, "receptor run: %s\n", err.message.c_str());
-      return 2;
-    }
+  if (store.empty())
+    for (auto& [kind, file] : feed_files)
+      if (auto err = engine.load_feed(kind, file)) {
+        std::fprintf(stderr, "receptor run: %s\n", err.message.c_str());
+        return 2;
+      }
   if (!quiet)
     engine.on_progress([](const actors::progress& p) {
       std::fprintf(stderr, "\r%-6s %llu/%llu   ", p.stage.c_str(), static_cast<unsigned long long>(p.done),
@@ -80,15 +91,17 @@ int run(const std::vector<std::string>& args) {
       if (p.done == p.total)
         std::fputc('\n', stderr);
     });
-  auto summary = engine.run(receipts, out);
+  std::vector<std::pair<feed::feed_file, std::filesystem::path>> feed_paths(feed_files.begin(), feed_files.end());
+  auto summary = store.empty() ? engine.run(receipts, out) : engine.ingest(store, receipts, feed_paths, out);
   engine.close();
   if (!summary) {
     std::fprintf(stderr, "receptor run: %s\n", summary.error_value().message.c_str());
     return summary.error_value().code == ec::unexpected ? 1 : 2;
   }
-  std::fprintf(stderr, "receptor run: %llu files, %llu receipts, %llu quarantined rows -> %s (%.2f s: read %.2f, "
-                       "match %.2f, write %.2f)\n",
-               static_cast<unsigned long long>(summary->files), static_cast<unsigned long long>(summary->receipts),
+  std::fprintf(stderr, "receptor run: %llu files (%llu read, %llu already held), %llu receipts, %llu quarantined rows -> "
+                       "%s (%.2f s: read %.2f, match %.2f, write %.2f)\n",
+               static_cast<unsigned long long>(summary->files), static_cast<unsigned long long>(summary->parsed),
+               static_cast<unsigned long long>(summary->skipped), static_cast<unsigned long long>(summary->receipts),
                static_cast<unsigned long long>(summary->quarantined), out.c_str(), summary->total_seconds,
                summary->read_seconds, summary->match_seconds, summary->write_seconds);
   for (auto& [status, n] : summary->by_status)

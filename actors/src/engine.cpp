@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "receptor/actors/actors.hpp"
+#include "receptor/actors/delivery_store.hpp"
 #include "receptor/match/routing.hpp"
 
 namespace receptor::actors {
@@ -109,10 +110,6 @@ error engine::load_feed(feed::feed_file kind, const fs::path& file) { return imp
 expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, const fs::path& out) {
   if (!impl_->system)
     return make_error(ec::invalid_argument, "engine is closed");
-  impl_->cancelled = false;
-  auto started = std::chrono::steady_clock::now();
-  auto& sys = *impl_->system;
-  auto& opts = impl_->options;
   for (auto& p : receipt_paths) {
     std::error_code exists_error;
     if (!fs::exists(p, exists_error))
@@ -121,6 +118,25 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
   auto files = receipt_files(receipt_paths);
   if (files.empty())
     return make_error(ec::invalid_argument, "no receipt files in the given paths");
+  std::vector<input_slot> inputs;
+  for (auto& f : files)
+    inputs.push_back({f, f.string(), {}, true, {}});
+  return pipeline(std::move(inputs), out, nullptr);
+}
+
+expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs::path& out,
+                                       std::vector<std::vector<match::claim>>* parsed) {
+  impl_->cancelled = false;
+  auto started = std::chrono::steady_clock::now();
+  auto& sys = *impl_->system;
+  auto& opts = impl_->options;
+  std::vector<fs::path> files;
+  std::vector<size_t> to_parse; // input indexes read by READERs
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    files.push_back(inputs[i].read_path);
+    if (inputs[i].parse)
+      to_parse.push_back(i);
+  }
   // Readers share the feed read-only for the length of the run.
   auto feed = std::shared_ptr<const feed::office_feed>(&impl_->feed, [](const feed::office_feed*) {});
   auto shard_count = opts.shards == 0 ? 1u : opts.shards;
@@ -165,6 +181,7 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
   run_summary summary;
   summary.out = out;
   summary.files = files.size();
+  summary.parsed = to_parse.size();
   store::run_output output;
   output.inputs.resize(files.size());
   std::optional<error> failure;
@@ -177,6 +194,38 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
       failure = make_error(ec::unexpected, "run failed: " + sys.render(err));
   };
 
+  uint32_t as_of_month = 0;
+  // Claims kept from earlier runs: found again (the feed may have changed)
+  // and sent to their SHARDs, one acknowledged batch at a time.
+  for (size_t i = 0; i < inputs.size() && !failure; ++i) {
+    if (inputs[i].parse)
+      continue;
+    auto& slot = inputs[i];
+    output.inputs[i] = slot.info;
+    output.inputs[i].path = slot.shown;
+    summary.receipts += slot.stored.size();
+    std::vector<claim_batch> routed(shard_count);
+    for (auto& c : slot.stored) {
+      c.source_file = static_cast<uint32_t>(i);
+      c.person_id.clear();
+      c.identified = 0;
+      match::identify(c, impl_->feed);
+      as_of_month = std::max(as_of_month, c.month);
+      routed[match::shard_of(c, shard_count)].claims.push_back(std::move(c));
+    }
+    slot.stored.clear();
+    for (uint32_t s = 0; s < shard_count && !failure; ++s) {
+      auto& claims = routed[s].claims;
+      for (size_t at = 0; at < claims.size(); at += opts.batch_size) {
+        claim_batch b;
+        auto end = std::min(claims.size(), at + opts.batch_size);
+        b.claims.assign(std::make_move_iterator(claims.begin() + static_cast<long>(at)),
+                        std::make_move_iterator(claims.begin() + static_cast<long>(end)));
+        self->request(shards[s], caf::infinite, std::move(b)).receive([](uint64_t) {}, on_error);
+      }
+    }
+  }
+
   // READ: at most one file per READER at a time.
   auto read_start = std::chrono::steady_clock::now();
   size_t next = 0, finished = 0, in_flight = 0;
@@ -184,14 +233,14 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
   for (uint32_t i = 0; i < reader_count; ++i)
     idle[i] = reader_count - 1 - i;
   std::unordered_map<uint32_t, uint32_t> reader_of;
-  uint32_t as_of_month = 0;
-  impl_->report("read", 0, files.size());
-  while (finished < files.size() && !failure) {
-    while (next < files.size() && !idle.empty() && !impl_->cancelled) {
+  impl_->report("read", 0, to_parse.size());
+  while (finished < to_parse.size() && !failure) {
+    while (next < to_parse.size() && !idle.empty() && !impl_->cancelled) {
       auto r = idle.back();
       idle.pop_back();
-      reader_of[static_cast<uint32_t>(next)] = r;
-      self->send(readers[r], read_atom_v, static_cast<uint32_t>(next), files[next].string());
+      auto index = static_cast<uint32_t>(to_parse[next]);
+      reader_of[index] = r;
+      self->send(readers[r], read_atom_v, index, files[index].string());
       ++next;
       ++in_flight;
     }
@@ -207,10 +256,14 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
           failure = make_error(ec::io_error, done.error);
         summary.receipts += done.input.receipts;
         as_of_month = std::max(as_of_month, done.max_month);
+        // Reports name the file as given (store mode reads a copy).
+        done.input.path = inputs[done.file].shown;
         output.inputs[done.file] = std::move(done.input);
-        for (auto& q : done.quarantine)
+        for (auto& q : done.quarantine) {
+          q.source_file = inputs[done.file].shown;
           output.quarantine.push_back(std::move(q));
-        impl_->report("read", finished, files.size());
+        }
+        impl_->report("read", finished, to_parse.size());
       },
       on_down, on_error);
   }
@@ -253,8 +306,12 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
   }
   std::sort(rows.begin(), rows.end(),
             [](const auto& a, const auto& b) { return a.first.receipt_key < b.first.receipt_key; });
+  if (parsed)
+    parsed->assign(inputs.size(), {});
   for (auto& [c, m] : rows) {
     ++summary.by_status[match::to_string(m.result)];
+    if (parsed && inputs[c.source_file].parse)
+      (*parsed)[c.source_file].push_back(c);
     output.claims.push_back(std::move(c));
     output.receipts.push_back(std::move(m));
   }
@@ -298,6 +355,86 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
   impl_->report("write", 1, 1);
   summary.write_seconds = seconds_since(write_start);
   summary.total_seconds = seconds_since(started);
+  return summary;
+}
+
+expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vector<fs::path>& receipts,
+                                     const std::vector<std::pair<feed::feed_file, fs::path>>& feed_files,
+                                     const fs::path& out) {
+  if (!impl_->system)
+    return make_error(ec::invalid_argument, "engine is closed");
+  auto opened = delivery_store::open(store_dir);
+  if (!opened)
+    return opened.error_value();
+  auto& store = *opened;
+  uint64_t skipped = 0;
+  for (auto& [kind, file] : feed_files) {
+    auto added = store.add(file, feed::to_string(kind));
+    if (!added)
+      return added.error_value();
+    skipped += !added->second;
+  }
+  for (auto& p : receipts) {
+    std::error_code exists_error;
+    if (!fs::exists(p, exists_error))
+      return make_error(ec::io_error, p.string() + ": no such file or folder");
+  }
+  for (auto& file : receipt_files(receipts)) {
+    auto added = store.add(file, "receipts");
+    if (!added)
+      return added.error_value();
+    skipped += !added->second;
+  }
+  // The feed as every delivery so far made it, in the order they came.
+  impl_->feed = feed::office_feed{};
+  for (auto& d : store.deliveries()) {
+    if (d.role == "receipts")
+      continue;
+    auto kind = d.role == "recipients" ? feed::feed_file::recipients
+                : d.role == "tickets"  ? feed::feed_file::tickets
+                                       : feed::feed_file::other_schemes;
+    if (auto err = impl_->feed.load(kind, d.copy))
+      return err;
+  }
+  // Receipts: kept claims where a delivery was read before, else read it.
+  std::vector<input_slot> inputs;
+  std::vector<std::string> hashes;
+  for (auto& d : store.deliveries()) {
+    if (d.role != "receipts")
+      continue;
+    input_slot slot;
+    slot.read_path = d.copy;
+    slot.shown = d.original;
+    if (store.has_claims(d.sha256)) {
+      auto claims = store.load_claims(*impl_->system, d.sha256);
+      if (!claims)
+        return claims.error_value();
+      slot.parse = false;
+      slot.stored = std::move(*claims);
+      slot.info.path = d.original;
+      slot.info.role = "receipts";
+      slot.info.sha256 = d.sha256;
+      std::error_code size_error;
+      slot.info.bytes = fs::file_size(d.copy, size_error);
+      slot.info.receipts = slot.stored.size();
+      if (!slot.stored.empty())
+        slot.info.format = model::to_string(static_cast<model::receipt_kind>(slot.stored.front().kind));
+    }
+    inputs.push_back(std::move(slot));
+    hashes.push_back(d.sha256);
+  }
+  if (inputs.empty())
+    return make_error(ec::invalid_argument, "the store holds no receipt delivery");
+  std::vector<std::vector<match::claim>> parsed;
+  auto summary = pipeline(std::move(inputs), out, &parsed);
+  if (!summary)
+    return summary;
+  // Keep what was read, so the next night only reads what is new.
+  for (size_t i = 0; i < parsed.size(); ++i)
+    if (!parsed[i].empty() || !store.has_claims(hashes[i]))
+      if (auto err = store.save_claims(*impl_->system, hashes[i], parsed[i]))
+        return err;
+  summary->skipped = skipped;
   return summary;
 }
 

@@ -54,6 +54,20 @@ class Engine:
         self.last_summary = self._engine.run(_paths(receipts), os.fspath(out), progress)
         return open_results(out)
 
+    def ingest(self, store: str | os.PathLike, receipts=None, out: str | os.PathLike = None, *,
+               recipients=None, tickets=None, other_schemes=None,
+               progress: Callable[[str, int, int], None] | None = None) -> Results:
+        """Store mode, the nightly batch: add new deliveries to the store, then match all it holds.
+
+        A delivery whose content the store already holds is skipped; receipts
+        read on an earlier night are not parsed again. The result equals
+        :meth:`run` over the same files with the same feed.
+        """
+        feed = [(kind, p) for kind, paths in (("recipients", recipients), ("tickets", tickets),
+                                              ("other_schemes", other_schemes)) for p in _paths(paths)]
+        self.last_summary = self._engine.ingest(os.fspath(store), _paths(receipts), feed, os.fspath(out), progress)
+        return open_results(out)
+
     def cancel(self) -> None:
         """Ask a running :meth:`run` (in another thread) to stop."""
         self._engine.cancel()

@@ -65,6 +65,21 @@ public:
   }
 
   py::dict run(const std::vector<std::string>& receipts, const std::string& out, py::object progress) {
+    return drive(receipts, out, progress, {}, {});
+  }
+
+  py::dict ingest(const std::string& store, const std::vector<std::string>& receipts,
+                  const std::vector<std::pair<std::string, std::string>>& feed, const std::string& out,
+                  py::object progress) {
+    std::vector<std::pair<feed::feed_file, std::filesystem::path>> files;
+    for (auto& [kind, path] : feed)
+      files.emplace_back(feed_kind(kind), path);
+    return drive(receipts, out, progress, store, files);
+  }
+
+private:
+  py::dict drive(const std::vector<std::string>& receipts, const std::string& out, py::object progress,
+                 const std::string& store, const std::vector<std::pair<feed::feed_file, std::filesystem::path>>& feed) {
     check_open();
     std::vector<std::filesystem::path> paths(receipts.begin(), receipts.end());
     if (!progress.is_none()) {
@@ -78,7 +93,7 @@ public:
     expected<actors::run_summary> summary = make_error(ec::unexpected, "not run");
     {
       py::gil_scoped_release release;
-      summary = engine_->run(paths, out);
+      summary = store.empty() ? engine_->run(paths, out) : engine_->ingest(store, paths, feed, out);
     }
     engine_->on_progress({}); // drop the Python callable while holding the GIL
     if (!summary)
@@ -86,6 +101,8 @@ public:
     py::dict d;
     d["out"] = summary->out.string();
     d["files"] = summary->files;
+    d["parsed"] = summary->parsed;
+    d["skipped"] = summary->skipped;
     d["receipts"] = summary->receipts;
     d["quarantined"] = summary->quarantined;
     d["by_status"] = summary->by_status;
@@ -95,6 +112,7 @@ public:
     return d;
   }
 
+public:
   void cancel() {
     if (engine_)
       engine_->cancel();
@@ -128,6 +146,9 @@ void register_engine(py::module_& m) {
          "Loads one feed file (recipients, tickets or other_schemes); returns its row counts.")
     .def("run", &py_engine::run, py::arg("receipts"), py::arg("out"), py::arg("progress") = py::none(),
          "Matches the receipt files against the feed and writes the result file `out`.")
+    .def("ingest", &py_engine::ingest, py::arg("store"), py::arg("receipts"), py::arg("feed"), py::arg("out"),
+         py::arg("progress") = py::none(),
+         "Store mode: adds new deliveries to the store and matches everything it holds.")
     .def("cancel", &py_engine::cancel, "Asks a running run() to stop.")
     .def("close", &py_engine::close, "Stops the actor system. Safe to call twice.")
     .def_property_readonly("closed", &py_engine::closed);

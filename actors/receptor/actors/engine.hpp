@@ -11,6 +11,8 @@
 
 #include "receptor/error.hpp"
 #include "receptor/feed/office_feed.hpp"
+#include "receptor/match/claim.hpp"
+#include "receptor/store/run_results.hpp"
 
 namespace receptor::actors {
 
@@ -34,6 +36,8 @@ struct progress {
 struct run_summary {
   std::filesystem::path out;
   uint64_t files = 0;
+  uint64_t parsed = 0;        ///< files read this time (store mode: new deliveries)
+  uint64_t skipped = 0;       ///< store mode: deliveries already held, not ingested again
   uint64_t receipts = 0;
   uint64_t quarantined = 0;
   std::map<std::string, uint64_t> by_status;
@@ -58,6 +62,17 @@ public:
   /// them against the feed and writes the result file `out` atomically.
   expected<run_summary> run(const std::vector<std::filesystem::path>& receipts, const std::filesystem::path& out);
 
+  /// Store mode, the nightly batch: adds the given deliveries to the store
+  /// in `store_dir` (a delivery already held, by content hash, is skipped),
+  /// then matches every receipt the store holds against every feed delivery
+  /// it holds, in ingestion order, and writes `out`. Receipts read once are
+  /// kept as claims and never parsed again. The result equals run() over the
+  /// same files with the same feed.
+  expected<run_summary> ingest(const std::filesystem::path& store_dir,
+                               const std::vector<std::filesystem::path>& receipts,
+                               const std::vector<std::pair<feed::feed_file, std::filesystem::path>>& feed,
+                               const std::filesystem::path& out);
+
   /// Called with progress during run(); may be empty.
   void on_progress(std::function<void(const progress&)> callback);
 
@@ -71,6 +86,20 @@ public:
   const engine_options& options() const;
 
 private:
+  // One input of a run: a file to read, or claims kept from an earlier run.
+  struct input_slot {
+    std::filesystem::path read_path;
+    std::string shown;                 ///< the path reports name
+    store::input_file info;            ///< for kept claims: what was read then
+    bool parse = true;
+    std::vector<match::claim> stored;  ///< kept claims (parse == false)
+  };
+
+  // Reads, routes, matches and writes; collects the claims of the files it
+  // read into `parsed` (by input index) when given.
+  expected<run_summary> pipeline(std::vector<input_slot> inputs, const std::filesystem::path& out,
+                                 std::vector<std::vector<match::claim>>* parsed);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };

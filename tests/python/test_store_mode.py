@@ -1,0 +1,62 @@
+"""Store mode: deliveries accumulate; a delivery already held is skipped; the
+result after each night equals a full run over the same files and feed."""
+
+import shutil
+
+import pandas as pd
+
+import receptor
+from receptor import _core
+from receptor.results import read_table
+
+TABLES = ("receipts", "tickets", "findings", "quarantine", "summary")
+
+
+def _same(a, b):
+    for table in TABLES:
+        pd.testing.assert_frame_equal(read_table(a, table), read_table(b, table), check_like=False, obj=table)
+
+
+def test_nightly_deliveries_equal_a_full_run(tmp_path):
+    made = _core.generate_scenario(str(tmp_path / "s"), receipts=3000, seed=8)
+    feed = tmp_path / "s" / "feed"
+    files = sorted((tmp_path / "s" / "receipts").iterdir())
+    inbox = tmp_path / "inbox"  # the folder deliveries arrive in
+    inbox.mkdir()
+    for f in files[: len(files) // 2]:
+        shutil.copy(f, inbox)
+    store = tmp_path / "store"
+    with receptor.Engine(shards=4) as engine:
+        night1 = engine.ingest(store, [inbox], tmp_path / "night1.h5", recipients=feed / "recipients.csv",
+                               tickets=feed / "tickets.csv", other_schemes=feed / "other_schemes.csv")
+        assert engine.last_summary["parsed"] == len(files) // 2
+        # Night 2: the rest of the receipts and the late tickets arrive; night 1's files are still there.
+        for f in files[len(files) // 2:]:
+            shutil.copy(f, inbox)
+        night2 = engine.ingest(store, [inbox], tmp_path / "night2.h5", recipients=feed / "recipients.csv",
+                               tickets=[feed / "tickets.csv", feed / "tickets_late.csv"],
+                               other_schemes=feed / "other_schemes.csv")
+        summary = engine.last_summary
+        assert summary["parsed"] == len(files) - len(files) // 2
+        assert summary["skipped"] == len(files) // 2 + 3  # receipts of night 1 and three feed files
+        # Night 3: nothing new.
+        engine.ingest(store, [inbox], tmp_path / "night3.h5", tickets=feed / "tickets_late.csv")
+        assert engine.last_summary["parsed"] == 0
+    with receptor.Engine(shards=2) as engine:
+        engine.load(recipients=feed / "recipients.csv", tickets=[feed / "tickets.csv", feed / "tickets_late.csv"],
+                    other_schemes=feed / "other_schemes.csv")
+        full = engine.run([inbox], tmp_path / "full.h5")
+    assert len(night1.receipts) < len(night2.receipts) == len(full.receipts) == made["receipts"]
+    _same(tmp_path / "night2.h5", tmp_path / "full.h5")
+    _same(tmp_path / "night3.h5", tmp_path / "full.h5")
+
+
+def test_store_files_are_owner_only(tmp_path):
+    made = _core.generate_scenario(str(tmp_path / "s"), receipts=200, seed=3)
+    store = tmp_path / "store"
+    with receptor.Engine() as engine:
+        engine.ingest(store, [made["receipts_dir"]], tmp_path / "r.h5",
+                      tickets=tmp_path / "s" / "feed" / "tickets.csv")
+    assert store.stat().st_mode & 0o077 == 0
+    for p in (store / "deliveries").iterdir():
+        assert p.stat().st_mode & 0o077 == 0, p
