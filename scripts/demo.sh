@@ -9,25 +9,33 @@ python3 -m pip install -q .
 out=${DEMO_DIR:-/tmp/receptor-demo}
 rm -rf "$out"
 mkdir -p "$out"
-receptor generate --out "$out/month" --receipts "${DEMO_RECEIPTS:-20000}" --seed 1 --masters data/masters
+# A month with the office's feed and injected cases of every match status.
+receptor generate --scenario --out "$out/month" --receipts "${DEMO_RECEIPTS:-20000}" --seed 1 --masters data/masters
 receptor generate --out "$out/payer" --receipts 2000 --seed 2 --payer-side --masters data/masters
 echo "== inspect (payer-side files)"
 receptor inspect "$out"/payer/*.CSV
 echo "== inspect (institution-side files, one line each)"
-receptor inspect --json "$out"/month/*.UKE "$out"/month/*.CYO | python3 -c '
+receptor inspect --json "$out"/month/receipts/*.UKE "$out"/month/receipts/*.CYO > "$out/inspect.jsonl"
+python3 - "$out/inspect.jsonl" <<'PY'
 import json, sys
-for line in sys.stdin:
-    o = json.loads(line)
-    print(f"{o[\"file\"].split(\"/\")[-1]:32} {o[\"format\"]:9} {o[\"receipts\"]:6} receipts {o[\"points\"]:9} points  "
-          f"GO {o[\"go\"][\"points\"] if o[\"go\"] else \"-\":>9}  errors {len(o[\"errors\"])} warnings {len(o[\"warnings\"])}")
-' | head -20
+rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+for o in rows[:15]:
+    go = o["go"]["points"] if o["go"] else "-"
+    name = o["file"].split("/")[-1]
+    print(f"{name:32} {o['format']:9} {o['receipts']:6} receipts {o['points']:9} points  GO {go:>9}  "
+          f"errors {len(o['errors'])}  warnings {len(o['warnings'])}")
+print(f"... {len(rows)} files, {sum(o['receipts'] for o in rows)} receipts, "
+      f"{sum(len(o['errors']) for o in rows)} errors")
+PY
 echo "== run"
-feed=()
-[ -f "$out/month/tickets.csv" ] && feed=(--recipients "$out/month/recipients.csv" --tickets "$out/month/tickets.csv")
-receptor run --receipts "$out/month" "${feed[@]}" --out "$out/results.h5"
+feed="$out/month/feed"
+receptor run --receipts "$out/month/receipts" --recipients "$feed/recipients.csv" \
+  --tickets "$feed/tickets.csv" --tickets "$feed/tickets_late.csv" --other-schemes "$feed/other_schemes.csv" \
+  --out "$out/results.h5"
 python3 -c "
 import receptor
 r = receptor.open_results('$out/results.h5')
 print(r.receipts.groupby('kind').size().to_string())
 print(r.receipts['match_status'].value_counts().to_string())
+print(r.findings[['code', 'office_no', 'institution', 'detail']].head(10).to_string())
 "

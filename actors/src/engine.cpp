@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <set>
+#include <tuple>
+#include <unordered_set>
 #include <unordered_map>
 
 #include "receptor/actors/actors.hpp"
@@ -63,6 +66,28 @@ std::vector<fs::path> receipt_files(const std::vector<fs::path>& paths) {
   return out;
 }
 
+struct engine::incremental {
+  store::previous_results previous;
+  std::unordered_set<std::string> touched;
+  std::set<std::string> touched_offices;
+
+  // A kept claim is matched again if its person is touched, or if the feed
+  // now names another person for it (both are matched again then).
+  void note(const match::claim& c) {
+    auto key = match::person_key(c);
+    auto prev = previous.receipts.find(c.receipt_key);
+    if (prev == previous.receipts.end() || touched_offices.count(c.office_no)) {
+      touched.insert(key);
+      return;
+    }
+    if (prev->second.person_id != c.person_id) {
+      touched.insert(key);
+      touched.insert(prev->second.person_id.empty() ? match::person_key(c.office_no, "#" + c.recipient_no)
+                                                    : match::person_key(c.office_no, prev->second.person_id));
+    }
+  }
+};
+
 struct engine::impl {
   engine_options options;
   feed::office_feed feed;
@@ -121,11 +146,11 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
   std::vector<input_slot> inputs;
   for (auto& f : files)
     inputs.push_back({f, f.string(), {}, true, {}});
-  return pipeline(std::move(inputs), out, nullptr);
+  return pipeline(std::move(inputs), out, nullptr, nullptr);
 }
 
 expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs::path& out,
-                                       std::vector<std::vector<match::claim>>* parsed) {
+                                       std::vector<std::vector<match::claim>>* parsed, incremental* inc) {
   impl_->cancelled = false;
   auto started = std::chrono::steady_clock::now();
   auto& sys = *impl_->system;
@@ -210,6 +235,8 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
       c.person_id.clear();
       c.identified = 0;
       match::identify(c, impl_->feed);
+      if (inc)
+        inc->note(c);
       as_of_month = std::max(as_of_month, c.month);
       routed[match::shard_of(c, shard_count)].claims.push_back(std::move(c));
     }
@@ -256,6 +283,8 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
           failure = make_error(ec::io_error, done.error);
         summary.receipts += done.input.receipts;
         as_of_month = std::max(as_of_month, done.max_month);
+        if (inc)
+          inc->touched.insert(done.people.begin(), done.people.end());
         // Reports name the file as given (store mode reads a copy).
         done.input.path = inputs[done.file].shown;
         output.inputs[done.file] = std::move(done.input);
@@ -278,8 +307,13 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   // MATCH: every SHARD at once, gathered as they finish.
   auto match_start = std::chrono::steady_clock::now();
   // The latest care month read decides which tickets are overdue.
+  match_request request;
+  request.as_of_month = as_of_month;
+  request.everyone = inc == nullptr;
+  if (inc)
+    request.touched.assign(inc->touched.begin(), inc->touched.end());
   for (auto& s : shards)
-    self->send(s, match_atom_v, as_of_month);
+    self->send(s, match_atom_v, request);
   std::vector<match::match_results> parts;
   impl_->report("match", 0, shard_count);
   while (parts.size() < shard_count && !failure)
@@ -297,12 +331,33 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   std::vector<std::pair<match::claim, match::receipt_match>> rows;
   std::unordered_map<std::string, std::string> use_of;
   for (auto& p : parts) {
+    summary.rematched += p.claims.size();
     for (size_t i = 0; i < p.claims.size(); ++i)
       rows.emplace_back(std::move(p.claims[i]), std::move(p.receipts[i]));
     for (auto& f : p.findings)
       output.findings.push_back(std::move(f));
     for (auto& u : p.tickets)
       use_of[u.ticket_id] = u.use_status;
+    // People no delivery touched keep what the earlier run decided.
+    for (auto& c : p.kept) {
+      auto prev = inc ? inc->previous.receipts.find(c.receipt_key) : decltype(inc->previous.receipts)::iterator{};
+      if (!inc || prev == inc->previous.receipts.end()) {
+        if (!failure)
+          failure = make_error(ec::unexpected, "receipt " + c.receipt_key + " was neither matched nor kept");
+        continue;
+      }
+      auto m = prev->second;
+      m.source_file = c.source_file;
+      m.source_line = c.source_line;
+      if (auto f = inc->previous.receipt_findings.find(c.receipt_key); f != inc->previous.receipt_findings.end())
+        for (auto& finding : f->second)
+          output.findings.push_back(finding);
+      rows.emplace_back(std::move(c), std::move(m));
+    }
+  }
+  if (failure) {
+    stop_all();
+    return *failure;
   }
   std::sort(rows.begin(), rows.end(),
             [](const auto& a, const auto& b) { return a.first.receipt_key < b.first.receipt_key; });
@@ -324,8 +379,20 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
     output.tickets.push_back(match::to_ticket_row(t));
   std::sort(output.tickets.begin(), output.tickets.end(),
             [](const auto& a, const auto& b) { return a.ticket_id < b.ticket_id; });
-  for (auto& t : output.tickets)
-    output.ticket_uses.push_back({t.ticket_id, use_of[t.ticket_id]});
+  for (auto& t : output.tickets) {
+    if (auto u = use_of.find(t.ticket_id); u != use_of.end()) {
+      output.ticket_uses.push_back({t.ticket_id, u->second});
+      continue;
+    }
+    // A ticket of an untouched person: used stays used; the rest depends on
+    // how far the months have come.
+    auto prev = inc ? inc->previous.ticket_use.find(t.ticket_id) : decltype(inc->previous.ticket_use)::iterator{};
+    bool used = inc && prev != inc->previous.ticket_use.end() && prev->second == "used";
+    output.ticket_uses.push_back(match::use_of_ticket(t, used, as_of_month, output.findings));
+  }
+  std::sort(output.findings.begin(), output.findings.end(), [](const match::finding& a, const match::finding& b) {
+    return std::tie(a.receipt_key, a.ticket_id, a.code) < std::tie(b.receipt_key, b.ticket_id, b.code);
+  });
   for (auto& report : impl_->feed.files()) {
     store::input_file in;
     in.path = report.file;
@@ -367,6 +434,7 @@ expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vecto
   if (!opened)
     return opened.error_value();
   auto& store = *opened;
+  auto known = store.deliveries().size(); // what earlier nights brought
   uint64_t skipped = 0;
   for (auto& [kind, file] : feed_files) {
     auto added = store.add(file, feed::to_string(kind));
@@ -385,16 +453,65 @@ expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vecto
       return added.error_value();
     skipped += !added->second;
   }
-  // The feed as every delivery so far made it, in the order they came.
+  // The feed as every delivery so far made it, in the order they came, and
+  // as it was before this night's deliveries (to see what they changed).
+  auto load_feed_deliveries = [&](feed::office_feed& into, size_t count) -> error {
+    for (size_t i = 0; i < count; ++i) {
+      auto& d = store.deliveries()[i];
+      if (d.role == "receipts")
+        continue;
+      auto kind = d.role == "recipients" ? feed::feed_file::recipients
+                  : d.role == "tickets"  ? feed::feed_file::tickets
+                                         : feed::feed_file::other_schemes;
+      if (auto err = into.load(kind, d.copy))
+        return err;
+    }
+    return {};
+  };
   impl_->feed = feed::office_feed{};
-  for (auto& d : store.deliveries()) {
-    if (d.role == "receipts")
-      continue;
-    auto kind = d.role == "recipients" ? feed::feed_file::recipients
-                : d.role == "tickets"  ? feed::feed_file::tickets
-                                       : feed::feed_file::other_schemes;
-    if (auto err = impl_->feed.load(kind, d.copy))
-      return err;
+  if (auto err = load_feed_deliveries(impl_->feed, store.deliveries().size()))
+    return err;
+  // Incremental: only people touched by the new deliveries are matched again.
+  std::unique_ptr<incremental> inc;
+  auto latest = store_dir / "latest.h5";
+  std::error_code latest_error;
+  if (fs::exists(latest, latest_error)) {
+    if (auto previous = store::read_previous(latest)) {
+      inc = std::make_unique<incremental>();
+      inc->previous = std::move(*previous);
+      feed::office_feed before;
+      if (auto err = load_feed_deliveries(before, known))
+        return err;
+      std::unordered_map<std::string, const feed::ticket*> old_tickets;
+      for (auto& t : before.tickets())
+        old_tickets.emplace(t.ticket_id, &t);
+      auto same_ticket = [](const feed::ticket& a, const feed::ticket& b) {
+        auto x = match::to_ticket_row(a), y = match::to_ticket_row(b);
+        return std::tie(x.office_no, x.recipient_no, x.person_id, x.month, x.care, x.institution, x.valid_from,
+                        x.valid_to, x.copay, x.with_insurance, x.in_force, x.cancelled)
+               == std::tie(y.office_no, y.recipient_no, y.person_id, y.month, y.care, y.institution, y.valid_from,
+                           y.valid_to, y.copay, y.with_insurance, y.in_force, y.cancelled);
+      };
+      for (auto& t : impl_->feed.tickets()) {
+        auto old = old_tickets.find(t.ticket_id);
+        if (old == old_tickets.end() || !same_ticket(*old->second, t)) {
+          inc->touched.insert(match::person_key(t.office_no, t.person_id));
+          inc->touched.insert(match::person_key(t.office_no, "#" + t.recipient_no));
+          if (old != old_tickets.end())
+            inc->touched.insert(match::person_key(old->second->office_no, old->second->person_id));
+        }
+      }
+      std::set<std::tuple<std::string, std::string, uint32_t, uint32_t, std::string, uint32_t, uint8_t>> old_people;
+      for (auto& r : before.recipients())
+        old_people.emplace(r.office_no, r.person_id, r.protected_from, r.protected_to, r.name, r.birth_date, r.sex);
+      for (auto& r : impl_->feed.recipients())
+        if (!old_people.count({r.office_no, r.person_id, r.protected_from, r.protected_to, r.name, r.birth_date, r.sex}))
+          inc->touched.insert(match::person_key(r.office_no, r.person_id));
+      // An office that starts (or stops) delivering tickets changes all its receipts.
+      for (auto& t : impl_->feed.tickets())
+        if (!before.has_ticket_feed(t.office_no))
+          inc->touched_offices.insert(t.office_no);
+    }
   }
   // Receipts: kept claims where a delivery was read before, else read it.
   std::vector<input_slot> inputs;
@@ -426,9 +543,19 @@ expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vecto
   if (inputs.empty())
     return make_error(ec::invalid_argument, "the store holds no receipt delivery");
   std::vector<std::vector<match::claim>> parsed;
-  auto summary = pipeline(std::move(inputs), out, &parsed);
+  auto summary = pipeline(std::move(inputs), out, &parsed, inc.get());
   if (!summary)
     return summary;
+  // The outcome of tonight is where tomorrow starts.
+  {
+    std::error_code copy_error;
+    auto temp = store_dir / "latest.h5.tmp";
+    fs::copy_file(out, temp, fs::copy_options::overwrite_existing, copy_error);
+    if (!copy_error)
+      fs::rename(temp, latest, copy_error);
+    if (copy_error)
+      return make_error(ec::io_error, latest.string() + ": cannot keep the result: " + copy_error.message());
+  }
   // Keep what was read, so the next night only reads what is new.
   for (size_t i = 0; i < parsed.size(); ++i)
     if (!parsed[i].empty() || !store.has_claims(hashes[i]))

@@ -45,6 +45,7 @@ file_done read_one(const reader_state& st, uint32_t file, const std::string& pat
   for (auto& c : claims) {
     done.max_month = std::max(done.max_month, c.month);
     match::identify(c, *st.feed);
+    done.people.push_back(match::person_key(c));
     routed[match::shard_of(c, static_cast<uint32_t>(st.shards.size()))].push_back(std::move(c));
   }
   return done;

@@ -1,5 +1,7 @@
 #include "receptor/actors/actors.hpp"
 
+#include <unordered_set>
+
 namespace receptor::actors {
 
 caf::behavior shard(caf::stateful_actor<shard_state>* self) {
@@ -12,7 +14,12 @@ caf::behavior shard(caf::stateful_actor<shard_state>* self) {
       self->state.book.add_claims(std::move(batch.claims));
       return n;
     },
-    [=](match_atom, uint32_t as_of_month) -> shard_result { return {self->state.book.match(as_of_month)}; },
+    [=](match_atom, match_request& request) -> shard_result {
+      if (request.everyone)
+        return {self->state.book.match(request.as_of_month)};
+      std::unordered_set<std::string> only(request.touched.begin(), request.touched.end());
+      return {self->state.book.match(request.as_of_month, &only)};
+    },
   };
 }
 

@@ -104,6 +104,7 @@ private:
     d["parsed"] = summary->parsed;
     d["skipped"] = summary->skipped;
     d["receipts"] = summary->receipts;
+    d["rematched"] = summary->rematched;
     d["quarantined"] = summary->quarantined;
     d["by_status"] = summary->by_status;
     d["findings_by_code"] = summary->findings_by_code;

@@ -51,6 +51,29 @@ def test_nightly_deliveries_equal_a_full_run(tmp_path):
     _same(tmp_path / "night3.h5", tmp_path / "full.h5")
 
 
+def test_late_tickets_rematch_only_the_people_they_touch(tmp_path):
+    made = _core.generate_scenario(str(tmp_path / "s"), receipts=3000, seed=13)
+    feed = tmp_path / "s" / "feed"
+    store = tmp_path / "store"
+    receipts = made["receipts_dir"]
+    with receptor.Engine(shards=3) as engine:
+        engine.ingest(store, [receipts], tmp_path / "n1.h5", recipients=feed / "recipients.csv",
+                      tickets=feed / "tickets.csv", other_schemes=feed / "other_schemes.csv")
+        assert engine.last_summary["rematched"] == made["receipts"]
+        late = engine.ingest(store, [receipts], tmp_path / "n2.h5", tickets=feed / "tickets_late.csv")
+        touched = engine.last_summary["rematched"]
+    late_people = pd.read_csv(feed / "tickets_late.csv", dtype=str)["person_id"].nunique()
+    assert 0 < touched < made["receipts"] / 10
+    assert late_people > 0
+    with receptor.Engine() as engine:
+        engine.load(recipients=feed / "recipients.csv", tickets=[feed / "tickets.csv", feed / "tickets_late.csv"],
+                    other_schemes=feed / "other_schemes.csv")
+        engine.run([receipts], tmp_path / "full.h5")
+    _same(tmp_path / "n2.h5", tmp_path / "full.h5")
+    assert (late.receipts["match_status"] == "NO_TICKET").sum() < (
+        receptor.open_results(tmp_path / "n1.h5").receipts["match_status"] == "NO_TICKET").sum()
+
+
 def test_store_files_are_owner_only(tmp_path):
     made = _core.generate_scenario(str(tmp_path / "s"), receipts=200, seed=3)
     store = tmp_path / "store"

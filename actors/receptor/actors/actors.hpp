@@ -23,7 +23,7 @@ struct shard_state {
 
 /// Handles: ticket_batch, recipient_batch, office_list (setup);
 /// claim_batch → number of claims taken (the READER's window moves on it);
-/// (match_atom, as-of month) → shard_result.
+/// (match_atom, match_request) → shard_result.
 caf::behavior shard(caf::stateful_actor<shard_state>* self);
 
 /// A READER parses one file at a time, finds the person behind each receipt

@@ -39,6 +39,7 @@ struct run_summary {
   uint64_t parsed = 0;        ///< files read this time (store mode: new deliveries)
   uint64_t skipped = 0;       ///< store mode: deliveries already held, not ingested again
   uint64_t receipts = 0;
+  uint64_t rematched = 0;     ///< receipts matched this time (store mode: only those of touched people)
   uint64_t quarantined = 0;
   std::map<std::string, uint64_t> by_status;
   std::map<std::string, uint64_t> findings_by_code;
@@ -95,10 +96,14 @@ private:
     std::vector<match::claim> stored;  ///< kept claims (parse == false)
   };
 
+  // An earlier run's outcome and the people a new delivery touched: only
+  // they are matched again.
+  struct incremental;
+
   // Reads, routes, matches and writes; collects the claims of the files it
   // read into `parsed` (by input index) when given.
   expected<run_summary> pipeline(std::vector<input_slot> inputs, const std::filesystem::path& out,
-                                 std::vector<std::vector<match::claim>>* parsed);
+                                 std::vector<std::vector<match::claim>>* parsed, incremental* inc);
 
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -39,12 +39,21 @@ struct office_list {
   std::vector<std::string> offices;
 };
 
+/// Which people a SHARD matches: everyone, or only those a new delivery
+/// touched (keys of match::person_key); the others keep their outcome.
+struct match_request {
+  uint32_t as_of_month = 0;
+  bool everyone = true;
+  std::vector<std::string> touched;
+};
+
 /// What one READER did with one file.
 struct file_done {
   uint32_t file = 0;
   store::input_file input;
   std::vector<store::quarantine_entry> quarantine;
   uint32_t max_month = 0; ///< latest 診療年月 of its receipts
+  std::vector<std::string> people; ///< match::person_key of its receipts (store mode)
   std::string error;      ///< the file could not be read at all
 };
 
@@ -109,7 +118,7 @@ typename Inspector::result_type inspect(Inspector& f, ticket_use& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, match_results& x) {
-  return f(caf::meta::type_name("match_results"), x.receipts, x.tickets, x.findings, x.claims);
+  return f(caf::meta::type_name("match_results"), x.receipts, x.tickets, x.findings, x.claims, x.kept);
 }
 
 } // namespace receptor::match
@@ -158,7 +167,12 @@ typename Inspector::result_type inspect(Inspector& f, office_list& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, file_done& x) {
-  return f(caf::meta::type_name("file_done"), x.file, x.input, x.quarantine, x.max_month, x.error);
+  return f(caf::meta::type_name("file_done"), x.file, x.input, x.quarantine, x.max_month, x.people, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, match_request& x) {
+  return f(caf::meta::type_name("match_request"), x.as_of_month, x.everyone, x.touched);
 }
 
 template <class Inspector>

@@ -16,6 +16,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(receptor, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(receptor, (receptor::actors::recipient_batch))
   CAF_ADD_TYPE_ID(receptor, (receptor::actors::office_list))
   CAF_ADD_TYPE_ID(receptor, (receptor::actors::file_done))
+  CAF_ADD_TYPE_ID(receptor, (receptor::actors::match_request))
   CAF_ADD_TYPE_ID(receptor, (receptor::actors::shard_result))
   CAF_ADD_TYPE_ID(receptor, (receptor::actors::write_request))
 

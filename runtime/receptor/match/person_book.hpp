@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "receptor/match/claim.hpp"
@@ -100,6 +101,7 @@ struct match_results {
   std::vector<ticket_use> tickets;      ///< sorted by ticket_id
   std::vector<finding> findings;        ///< sorted by (receipt_key, ticket_id, code)
   std::vector<claim> claims;            ///< the claims matched, sorted like receipts
+  std::vector<claim> kept;              ///< claims of people not asked for (match with `only`)
 };
 
 /// The receipts, tickets and protection periods of a slice of people, and the
@@ -118,8 +120,10 @@ public:
   size_t claims() const { return claims_.size(); }
 
   /// Matches every claim. Tickets with no receipt by `as_of_month` minus two
-  /// months are TICKET_UNUSED.
-  match_results match(uint32_t as_of_month) const;
+  /// months are TICKET_UNUSED. With `only`, matches just the claims and
+  /// tickets of those people (keys of person_key()): every rule looks at one
+  /// person, so the others' outcome cannot change.
+  match_results match(uint32_t as_of_month, const std::unordered_set<std::string>* only = nullptr) const;
 
 private:
   std::vector<std::string> feed_offices_;
@@ -131,5 +135,18 @@ private:
 
 /// A stable finding id: 16 hex digits of a hash of code and subject.
 std::string make_finding_id(std::string_view code, std::string_view subject);
+
+/// The person a claim belongs to, as a key: office and person id, or for an
+/// unidentified claim office and 受給者番号.
+std::string person_key(const claim& c);
+std::string person_key(std::string_view office_no, std::string_view person_id);
+
+/// What became of a ticket: cancelled, used (by a claim of its person),
+/// TICKET_UNUSED (with its finding) when no receipt came within two further
+/// months of `as_of_month`, else pending.
+ticket_use use_of_ticket(const ticket_row& t, bool used, uint32_t as_of_month, std::vector<finding>& findings);
+
+/// The status of a result code ("MATCHED" …); not_welfare for "".
+status status_from_string(std::string_view code);
 
 } // namespace receptor::match

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "receptor/error.hpp"
@@ -49,6 +50,17 @@ struct run_output {
 /// Tables: receipts, tickets, findings, quarantine, summary, and the
 /// (empty until scored) scores_person and scores_institution.
 error write_results(const std::filesystem::path& path, const run_output& run);
+
+/// What an earlier run decided, read back from its result file: the outcome
+/// of the receipts and tickets a new run does not need to match again.
+struct previous_results {
+  std::unordered_map<std::string, match::receipt_match> receipts;             ///< by receipt_key
+  std::unordered_map<std::string, std::vector<match::finding>> receipt_findings; ///< by receipt_key
+  std::unordered_map<std::string, std::string> ticket_use;                    ///< by ticket_id
+};
+
+/// Reads a result file written by write_results() (this schema version only).
+expected<previous_results> read_previous(const std::filesystem::path& path);
 
 /// SHA-256 of a file as 64 hex digits.
 expected<std::string> sha256_file(const std::filesystem::path& path);

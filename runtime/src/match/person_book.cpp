@@ -59,6 +59,24 @@ std::string make_finding_id(std::string_view code, std::string_view subject) {
   return buf;
 }
 
+status status_from_string(std::string_view code) {
+  for (int s = 0; s <= static_cast<int>(status::no_ticket_feed); ++s)
+    if (code == to_string(static_cast<status>(s)))
+      return static_cast<status>(s);
+  return status::not_welfare;
+}
+
+std::string person_key(std::string_view office_no, std::string_view person_id) {
+  std::string key{office_no};
+  key += '|';
+  key += person_id;
+  return key;
+}
+
+std::string person_key(const claim& c) {
+  return c.person_id.empty() ? person_key(c.office_no, "#" + c.recipient_no) : person_key(c.office_no, c.person_id);
+}
+
 void person_book::offices_with_tickets(std::vector<std::string> offices) {
   std::sort(offices.begin(), offices.end());
   offices.erase(std::unique(offices.begin(), offices.end()), offices.end());
@@ -128,20 +146,23 @@ const char* care_name(uint8_t care) {
   }
 }
 
-struct person_key {
+struct office_person {
   std::string office_no, person_id;
-  bool operator<(const person_key& o) const { return std::tie(office_no, person_id) < std::tie(o.office_no, o.person_id); }
+  bool operator<(const office_person& o) const {
+    return std::tie(office_no, person_id) < std::tie(o.office_no, o.person_id);
+  }
 };
 
 } // namespace
 
-match_results person_book::match(uint32_t as_of_month) const {
+match_results person_book::match(uint32_t as_of_month, const std::unordered_set<std::string>* only) const {
   match_results out;
+  auto chosen = [&](const claim& c) { return !only || only->count(person_key(c)) > 0; };
   // Indexes of this book: tickets and protection periods by person.
   std::map<std::tuple<std::string, std::string, uint32_t>, std::vector<const ticket_row*>> tickets_by_person;
   for (auto& t : tickets_)
     tickets_by_person[{t.office_no, t.person_id, t.month}].push_back(&t);
-  std::map<person_key, std::vector<const recipient_row*>> periods;
+  std::map<office_person, std::vector<const recipient_row*>> periods;
   for (auto& r : recipients_)
     periods[{r.office_no, r.person_id}].push_back(&r);
   auto has_feed = [&](const std::string& office) {
@@ -151,8 +172,12 @@ match_results person_book::match(uint32_t as_of_month) const {
   // Claims in a fixed order: by key, so results never depend on arrival order.
   std::vector<const claim*> order;
   order.reserve(claims_.size());
-  for (auto& c : claims_)
-    order.push_back(&c);
+  for (auto& c : claims_) {
+    if (chosen(c))
+      order.push_back(&c);
+    else
+      out.kept.push_back(c);
+  }
   std::sort(order.begin(), order.end(), [](const claim* a, const claim* b) { return a->receipt_key < b->receipt_key; });
 
   // 重複請求: the same person, institution, month and care type billed under
@@ -317,40 +342,43 @@ match_results person_book::match(uint32_t as_of_month) const {
   // Tickets: used, cancelled, unused after two further months, or pending.
   std::vector<const ticket_row*> tickets;
   for (auto& t : tickets_)
-    tickets.push_back(&t);
+    if (!only || only->count(person_key(t.office_no, t.person_id)))
+      tickets.push_back(&t);
   std::sort(tickets.begin(), tickets.end(), [](auto* a, auto* b) { return a->ticket_id < b->ticket_id; });
-  auto unused_limit = add_months(as_of_month, -2);
-  for (auto* t : tickets) {
-    ticket_use u;
-    u.ticket_id = t->ticket_id;
-    if (t->cancelled || !t->in_force)
-      u.use_status = "cancelled";
-    else if (ticket_used.count(t->ticket_id))
-      u.use_status = "used";
-    else if (as_of_month != 0 && t->month <= unused_limit) {
-      u.use_status = "TICKET_UNUSED";
-      finding f;
-      f.code = "TICKET_UNUSED";
-      f.finding_id = make_finding_id(f.code, t->ticket_id);
-      f.severity = 1;
-      f.office_no = t->office_no;
-      f.person_id = t->person_id;
-      f.recipient_no = t->recipient_no;
-      f.month = t->month;
-      f.institution = t->institution;
-      f.ticket_id = t->ticket_id;
-      f.detail = "ticket " + t->ticket_id + " for " + month_text(t->month) + " at " + t->institution
-                 + " has no receipt by " + month_text(as_of_month);
-      out.findings.push_back(std::move(f));
-    } else {
-      u.use_status = "pending";
-    }
-    out.tickets.push_back(std::move(u));
-  }
+  for (auto* t : tickets)
+    out.tickets.push_back(use_of_ticket(*t, ticket_used.count(t->ticket_id) > 0, as_of_month, out.findings));
   std::sort(out.findings.begin(), out.findings.end(), [](const finding& a, const finding& b) {
     return std::tie(a.receipt_key, a.ticket_id, a.code) < std::tie(b.receipt_key, b.ticket_id, b.code);
   });
   return out;
+}
+
+ticket_use use_of_ticket(const ticket_row& t, bool used, uint32_t as_of_month, std::vector<finding>& findings) {
+  ticket_use u;
+  u.ticket_id = t.ticket_id;
+  if (t.cancelled || !t.in_force) {
+    u.use_status = "cancelled";
+  } else if (used) {
+    u.use_status = "used";
+  } else if (as_of_month != 0 && t.month <= add_months(as_of_month, -2)) {
+    u.use_status = "TICKET_UNUSED";
+    finding f;
+    f.code = "TICKET_UNUSED";
+    f.finding_id = make_finding_id(f.code, t.ticket_id);
+    f.severity = 1;
+    f.office_no = t.office_no;
+    f.person_id = t.person_id;
+    f.recipient_no = t.recipient_no;
+    f.month = t.month;
+    f.institution = t.institution;
+    f.ticket_id = t.ticket_id;
+    f.detail = "ticket " + t.ticket_id + " for " + month_text(t.month) + " at " + t.institution
+               + " has no receipt by " + month_text(as_of_month);
+    findings.push_back(std::move(f));
+  } else {
+    u.use_status = "pending";
+  }
+  return u;
 }
 
 } // namespace receptor::match

@@ -264,7 +264,87 @@ std::string inputs_json(const run_output& run) {
   return out + "]";
 }
 
+uint32_t month_from_text(std::string_view text) {
+  // "YYYY-MM" → YYYYMM
+  if (text.size() != 7)
+    return 0;
+  uint32_t v = 0;
+  for (char c : text)
+    if (c != '-')
+      v = v * 10 + static_cast<uint32_t>(c - '0');
+  return v;
+}
+
 } // namespace
+
+expected<previous_results> read_previous(const std::filesystem::path& path) {
+  auto attrs = read_attributes(path.string());
+  if (!attrs)
+    return attrs.error_value();
+  if (attrs->schema_version != schema_version)
+    return make_error(ec::format_error, path.string() + ": schema version " + std::to_string(attrs->schema_version)
+                                          + ", expected " + std::to_string(schema_version));
+  previous_results out;
+  auto receipts = read_table(path.string(), "receipts");
+  if (!receipts)
+    return receipts.error_value();
+  auto* key = receipts->get<string_array>("receipt_key");
+  auto* status = receipts->get<string_array>("match_status");
+  auto* ticket = receipts->get<string_array>("ticket_id");
+  auto* person = receipts->get<string_array>("person_id");
+  auto* line = receipts->get<std::vector<uint32_t>>("source_line");
+  if (!key || !status || !ticket || !person || !line)
+    return make_error(ec::format_error, path.string() + ": receipts table lacks a column");
+  for (size_t i = 0; i < key->size(); ++i) {
+    match::receipt_match m;
+    m.receipt_key = std::string{(*key)[i]};
+    m.source_line = (*line)[i];
+    m.result = match::status_from_string((*status)[i]);
+    m.ticket_id = std::string{(*ticket)[i]};
+    m.person_id = std::string{(*person)[i]};
+    out.receipts.emplace(m.receipt_key, std::move(m));
+  }
+  auto findings = read_table(path.string(), "findings");
+  if (!findings)
+    return findings.error_value();
+  auto text = [&](const char* name) { return findings->get<string_array>(name); };
+  auto *id = text("finding_id"), *code = text("code"), *office = text("office_no"), *fperson = text("person_id"),
+       *recipient = text("recipient_no"), *month = text("month"), *institution = text("institution"),
+       *receipt = text("receipt_key"), *fticket = text("ticket_id"), *detail = text("detail");
+  auto* severity = findings->get<std::vector<uint8_t>>("severity");
+  auto* value = findings->get<std::vector<double>>("value");
+  if (!id || !code || !office || !fperson || !recipient || !month || !institution || !receipt || !fticket || !detail
+      || !severity || !value)
+    return make_error(ec::format_error, path.string() + ": findings table lacks a column");
+  for (size_t i = 0; i < id->size(); ++i) {
+    if ((*receipt)[i].empty())
+      continue; // ticket-level findings are decided anew
+    match::finding f;
+    f.finding_id = std::string{(*id)[i]};
+    f.code = std::string{(*code)[i]};
+    f.severity = (*severity)[i];
+    f.office_no = std::string{(*office)[i]};
+    f.person_id = std::string{(*fperson)[i]};
+    f.recipient_no = std::string{(*recipient)[i]};
+    f.month = month_from_text((*month)[i]);
+    f.institution = std::string{(*institution)[i]};
+    f.receipt_key = std::string{(*receipt)[i]};
+    f.ticket_id = std::string{(*fticket)[i]};
+    f.value = (*value)[i];
+    f.detail = std::string{(*detail)[i]};
+    out.receipt_findings[f.receipt_key].push_back(std::move(f));
+  }
+  auto tickets = read_table(path.string(), "tickets");
+  if (!tickets)
+    return tickets.error_value();
+  auto* tid = tickets->get<string_array>("ticket_id");
+  auto* use = tickets->get<string_array>("use_status");
+  if (!tid || !use)
+    return make_error(ec::format_error, path.string() + ": tickets table lacks a column");
+  for (size_t i = 0; i < tid->size(); ++i)
+    out.ticket_use.emplace(std::string{(*tid)[i]}, std::string{(*use)[i]});
+  return out;
+}
 
 expected<std::string> sha256_file(const std::filesystem::path& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");

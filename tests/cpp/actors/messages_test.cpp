@@ -117,14 +117,25 @@ TEST(messages, every_type_round_trips_through_the_binary_serializer) {
   EXPECT_EQ(d.quarantine.at(0).source_line, 9u);
   EXPECT_EQ(d.max_month, 202406u);
 
+  match_request req;
+  req.as_of_month = 202408;
+  req.everyone = false;
+  req.touched = {"12271011|P1", "12271011|#1234566"};
+  auto rq = roundtrip(sys, req);
+  EXPECT_EQ(rq.as_of_month, 202408u);
+  EXPECT_FALSE(rq.everyone);
+  EXPECT_EQ(rq.touched.at(1), "12271011|#1234566");
+
   shard_result s;
   s.results.claims.push_back(sample_claim());
+  s.results.kept.push_back(sample_claim());
   s.results.receipts.push_back({"k", 1, 2, match::status::copay_mismatch, "T1", "P1"});
   s.results.tickets.push_back({"T1", "used"});
   s.results.findings.push_back(sample_finding(1000));
   auto sr = roundtrip(sys, s);
   EXPECT_EQ(sr.results.receipts.at(0).result, match::status::copay_mismatch);
   EXPECT_EQ(sr.results.findings.at(0).value, 1000);
+  EXPECT_EQ(sr.results.kept.at(0).receipt_key, "2712345678-202406-MR1");
 
   write_request w;
   w.path = "/tmp/out.h5";
@@ -159,7 +170,8 @@ TEST(messages, every_type_in_the_block_is_registered) {
   // A registered type has a name the system can build values from.
   for (auto name : {"receptor::actors::claim_batch", "receptor::actors::ticket_batch",
                     "receptor::actors::recipient_batch", "receptor::actors::office_list",
-                    "receptor::actors::file_done", "receptor::actors::shard_result",
+                    "receptor::actors::file_done", "receptor::actors::match_request",
+                    "receptor::actors::shard_result",
                     "receptor::actors::write_request"}) {
     auto value = sys.types().make_value(name);
     EXPECT_TRUE(value != nullptr) << name;
