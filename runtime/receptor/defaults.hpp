@@ -19,8 +19,9 @@ constexpr size_t max_block_bytes = 64u << 20;
 constexpr size_t quarantine_raw_bytes = 4096;
 /// Bytes sampled to tell UTF-8 from CP932.
 constexpr size_t encoding_sample_bytes = 1u << 20;
-/// Bytes searched for DPC-only records to tell DPC from 医科 files.
-constexpr size_t dpc_probe_bytes = 4u << 20;
+/// Bytes searched for DPC-only records to tell DPC from 医科 files: every DPC
+/// receipt has a BU, and the first one comes within the first receipt.
+constexpr size_t dpc_probe_bytes = 1u << 20;
 /// Fields split per record; longer records are kept raw.
 constexpr size_t max_fields = 128;
 /// Diagnostics kept per file; past it they are only counted.

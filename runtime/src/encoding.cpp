@@ -130,7 +130,9 @@ model::text_encoding detect_encoding(std::string_view bytes, size_t sample) {
         break;
       return model::text_encoding::cp932;
     }
-    ++multibyte;
+    // Enough evidence: CP932 text forms valid UTF-8 by accident only for a few characters.
+    if (++multibyte == 256)
+      return model::text_encoding::utf8;
     p += n;
   }
   return multibyte > 0 ? model::text_encoding::utf8 : model::text_encoding::cp932;
