@@ -7,32 +7,15 @@
 #include <vector>
 
 #include "receptor/error.hpp"
+#include "receptor/match/person_book.hpp"
 #include "receptor/synth/catalog.hpp"
 #include "receptor/synth/generator.hpp"
 #include "receptor/synth/population.hpp"
 
 namespace receptor::synth {
 
-/// Match statuses of spec/results.md, in their order of precedence: a
-/// receipt with several problems gets the first.
-enum class match_status : uint8_t {
-  matched,
-  no_ticket,
-  institution_mismatch,
-  care_type_mismatch,
-  outside_validity,
-  not_protected,
-  person_mismatch,
-  copay_mismatch,
-  unknown_recipient,
-  invalid_number,
-  duplicate_claim,
-  insurance_inconsistent,
-  no_ticket_feed,
-};
-
-/// The code of the results (`MATCHED`, `NO_TICKET`, …).
-const char* to_string(match_status status);
+/// The statuses a generated receipt is expected to get: the matcher's own.
+using match_status = match::status;
 
 /// What was done to a receipt or to the feed to give a receipt a known
 /// status. Each injected receipt gets exactly one.

@@ -1,58 +1,13 @@
 #include "receptor/store/column_table.hpp"
 
+#include "receptor/encoding.hpp"
+
 #include <algorithm>
 #include <cmath>
 
 namespace receptor::store {
 
 namespace {
-
-// Length of the UTF-8 sequence starting at p (ASCII excluded), or 0 if it is
-// malformed: overlong forms, surrogates and code points above U+10FFFF are
-// rejected because Python's decoder rejects them too.
-size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
-  auto continuation = [](unsigned char c) { return (c & 0xC0) == 0x80; };
-  auto left = end - p;
-  if (p[0] >= 0xC2 && p[0] <= 0xDF)
-    return left >= 2 && continuation(p[1]) ? 2 : 0;
-  if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-    if (left < 3 || !continuation(p[1]) || !continuation(p[2]))
-      return 0;
-    if (p[0] == 0xE0 && p[1] < 0xA0)
-      return 0; // overlong
-    if (p[0] == 0xED && p[1] >= 0xA0)
-      return 0; // surrogate
-    return 3;
-  }
-  if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-    if (left < 4 || !continuation(p[1]) || !continuation(p[2]) || !continuation(p[3]))
-      return 0;
-    if (p[0] == 0xF0 && p[1] < 0x90)
-      return 0; // overlong
-    if (p[0] == 0xF4 && p[1] >= 0x90)
-      return 0; // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
-// UTF-8 check that lets NUL through: a string_array's buffer is checked in
-// one pass and its NULs are counted separately.
-bool valid_utf8(std::string_view bytes) {
-  auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  auto* end = p + bytes.size();
-  while (p < end) {
-    if (*p < 0x80) {
-      ++p;
-      continue;
-    }
-    auto n = utf8_sequence(p, end);
-    if (n == 0)
-      return false;
-    p += n;
-  }
-  return true;
-}
 
 // Returns the first row that is not valid text, or size() if all are.
 size_t first_invalid_row(const string_array& strings) {

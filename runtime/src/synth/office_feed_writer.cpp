@@ -659,25 +659,6 @@ error feed_planner::write(const std::filesystem::path& dir) {
 
 } // namespace
 
-const char* to_string(match_status status) {
-  switch (status) {
-    case match_status::matched: return "MATCHED";
-    case match_status::no_ticket: return "NO_TICKET";
-    case match_status::institution_mismatch: return "INSTITUTION_MISMATCH";
-    case match_status::care_type_mismatch: return "CARE_TYPE_MISMATCH";
-    case match_status::outside_validity: return "OUTSIDE_VALIDITY";
-    case match_status::not_protected: return "NOT_PROTECTED";
-    case match_status::person_mismatch: return "PERSON_MISMATCH";
-    case match_status::copay_mismatch: return "COPAY_MISMATCH";
-    case match_status::unknown_recipient: return "UNKNOWN_RECIPIENT";
-    case match_status::invalid_number: return "INVALID_NUMBER";
-    case match_status::duplicate_claim: return "DUPLICATE_CLAIM";
-    case match_status::insurance_inconsistent: return "INSURANCE_INCONSISTENT";
-    case match_status::no_ticket_feed: return "NO_TICKET_FEED";
-  }
-  return "";
-}
-
 const char* to_string(injection what) {
   switch (what) {
     case injection::other_institution: return "other_institution";
