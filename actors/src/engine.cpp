@@ -70,13 +70,14 @@ struct engine::incremental {
   store::previous_results previous;
   std::unordered_set<std::string> touched;
   std::set<std::string> touched_offices;
+  std::set<uint32_t> months; // matched again on request
 
   // A kept claim is matched again if its person is touched, or if the feed
   // now names another person for it (both are matched again then).
   void note(const match::claim& c) {
     auto key = match::person_key(c);
     auto prev = previous.receipts.find(c.receipt_key);
-    if (prev == previous.receipts.end() || touched_offices.count(c.office_no)) {
+    if (prev == previous.receipts.end() || touched_offices.count(c.office_no) || months.count(c.month)) {
       touched.insert(key);
       return;
     }
@@ -427,7 +428,9 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
 
 expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vector<fs::path>& receipts,
                                      const std::vector<std::pair<feed::feed_file, fs::path>>& feed_files,
-                                     const fs::path& out) {
+                                     const fs::path& out,
+                                     const std::vector<std::pair<std::string, std::string>>& people,
+                                     const std::vector<uint32_t>& months) {
   if (!impl_->system)
     return make_error(ec::invalid_argument, "engine is closed");
   auto opened = delivery_store::open(store_dir);
@@ -507,6 +510,9 @@ expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vecto
       for (auto& r : impl_->feed.recipients())
         if (!old_people.count({r.office_no, r.person_id, r.protected_from, r.protected_to, r.name, r.birth_date, r.sex}))
           inc->touched.insert(match::person_key(r.office_no, r.person_id));
+      for (auto& [office, person] : people)
+        inc->touched.insert(match::person_key(office, person));
+      inc->months.insert(months.begin(), months.end());
       // An office that starts (or stops) delivering tickets changes all its receipts.
       for (auto& t : impl_->feed.tickets())
         if (!before.has_ticket_feed(t.office_no))

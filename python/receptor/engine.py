@@ -60,12 +60,29 @@ class Engine:
         """Store mode, the nightly batch: add new deliveries to the store, then match all it holds.
 
         A delivery whose content the store already holds is skipped; receipts
-        read on an earlier night are not parsed again. The result equals
-        :meth:`run` over the same files with the same feed.
+        read on an earlier night are not parsed again, and only the people the
+        new deliveries touch are matched again. The result equals :meth:`run`
+        over the same files with the same feed.
         """
+        return self._ingest(store, receipts, out, recipients, tickets, other_schemes, progress, [], [])
+
+    def rematch(self, store: str | os.PathLike, out: str | os.PathLike, *,
+                people: Iterable[tuple[str, str]] = (), months: Iterable[int] = (),
+                tickets=None, recipients=None, other_schemes=None,
+                progress: Callable[[str, int, int], None] | None = None) -> Results:
+        """Match again the given people ``(office_no, person_id)`` and months (``YYYYMM``).
+
+        With corrected feed files (e.g. ``tickets=``), the people those touch
+        are matched again too. Everything else keeps its outcome.
+        """
+        return self._ingest(store, None, out, recipients, tickets, other_schemes, progress,
+                            [(str(o), str(p)) for o, p in people], [int(m) for m in months])
+
+    def _ingest(self, store, receipts, out, recipients, tickets, other_schemes, progress, people, months):
         feed = [(kind, p) for kind, paths in (("recipients", recipients), ("tickets", tickets),
                                               ("other_schemes", other_schemes)) for p in _paths(paths)]
-        self.last_summary = self._engine.ingest(os.fspath(store), _paths(receipts), feed, os.fspath(out), progress)
+        self.last_summary = self._engine.ingest(os.fspath(store), _paths(receipts), feed, os.fspath(out), progress,
+                                                people, months)
         return open_results(out)
 
     def cancel(self) -> None:

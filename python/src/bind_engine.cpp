@@ -70,10 +70,13 @@ public:
 
   py::dict ingest(const std::string& store, const std::vector<std::string>& receipts,
                   const std::vector<std::pair<std::string, std::string>>& feed, const std::string& out,
-                  py::object progress) {
+                  py::object progress, const std::vector<std::pair<std::string, std::string>>& people,
+                  const std::vector<uint32_t>& months) {
     std::vector<std::pair<feed::feed_file, std::filesystem::path>> files;
     for (auto& [kind, path] : feed)
       files.emplace_back(feed_kind(kind), path);
+    people_ = people;
+    months_ = months;
     return drive(receipts, out, progress, store, files);
   }
 
@@ -93,7 +96,7 @@ private:
     expected<actors::run_summary> summary = make_error(ec::unexpected, "not run");
     {
       py::gil_scoped_release release;
-      summary = store.empty() ? engine_->run(paths, out) : engine_->ingest(store, paths, feed, out);
+      summary = store.empty() ? engine_->run(paths, out) : engine_->ingest(store, paths, feed, out, people_, months_);
     }
     engine_->on_progress({}); // drop the Python callable while holding the GIL
     if (!summary)
@@ -135,6 +138,8 @@ private:
       throw std::runtime_error("the engine is closed");
   }
   std::unique_ptr<actors::engine> engine_;
+  std::vector<std::pair<std::string, std::string>> people_; // forced re-match (ingest)
+  std::vector<uint32_t> months_;
 };
 
 } // namespace
@@ -148,7 +153,8 @@ void register_engine(py::module_& m) {
     .def("run", &py_engine::run, py::arg("receipts"), py::arg("out"), py::arg("progress") = py::none(),
          "Matches the receipt files against the feed and writes the result file `out`.")
     .def("ingest", &py_engine::ingest, py::arg("store"), py::arg("receipts"), py::arg("feed"), py::arg("out"),
-         py::arg("progress") = py::none(),
+         py::arg("progress") = py::none(), py::arg("people") = std::vector<std::pair<std::string, std::string>>{},
+         py::arg("months") = std::vector<uint32_t>{},
          "Store mode: adds new deliveries to the store and matches everything it holds.")
     .def("cancel", &py_engine::cancel, "Asks a running run() to stop.")
     .def("close", &py_engine::close, "Stops the actor system. Safe to call twice.")

@@ -74,6 +74,23 @@ def test_late_tickets_rematch_only_the_people_they_touch(tmp_path):
         receptor.open_results(tmp_path / "n1.h5").receipts["match_status"] == "NO_TICKET").sum()
 
 
+def test_rematch_given_people_and_months(tmp_path):
+    made = _core.generate_scenario(str(tmp_path / "s"), receipts=2000, seed=17)
+    feed = tmp_path / "s" / "feed"
+    store = tmp_path / "store"
+    with receptor.Engine() as engine:
+        first = engine.ingest(store, [made["receipts_dir"]], tmp_path / "a.h5", recipients=feed / "recipients.csv",
+                              tickets=feed / "tickets.csv")
+        person = first.receipts.query("person_id != ''").iloc[0]
+        engine.rematch(store, tmp_path / "b.h5", people=[(person.office_no, person.person_id)])
+        n_people = (first.receipts.person_id == person.person_id).sum()
+        assert engine.last_summary["rematched"] == n_people
+        engine.rematch(store, tmp_path / "c.h5", months=[202406])
+        assert engine.last_summary["rematched"] == made["receipts"]
+    _same(tmp_path / "a.h5", tmp_path / "b.h5")
+    _same(tmp_path / "a.h5", tmp_path / "c.h5")
+
+
 def test_store_files_are_owner_only(tmp_path):
     made = _core.generate_scenario(str(tmp_path / "s"), receipts=200, seed=3)
     store = tmp_path / "store"

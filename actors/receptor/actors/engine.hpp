@@ -69,10 +69,16 @@ public:
   /// it holds, in ingestion order, and writes `out`. Receipts read once are
   /// kept as claims and never parsed again. The result equals run() over the
   /// same files with the same feed.
+  ///
+  /// `people` (office_no, person_id) and `months` (YYYYMM) are matched again
+  /// whatever the deliveries touched: after a correction made outside the
+  /// feed, or to re-check a month on demand.
   expected<run_summary> ingest(const std::filesystem::path& store_dir,
                                const std::vector<std::filesystem::path>& receipts,
                                const std::vector<std::pair<feed::feed_file, std::filesystem::path>>& feed,
-                               const std::filesystem::path& out);
+                               const std::filesystem::path& out,
+                               const std::vector<std::pair<std::string, std::string>>& people = {},
+                               const std::vector<uint32_t>& months = {});
 
   /// Called with progress during run(); may be empty.
   void on_progress(std::function<void(const progress&)> callback);
