@@ -146,25 +146,28 @@ const char* care_name(uint8_t care) {
   }
 }
 
-struct office_person {
-  std::string office_no, person_id;
-  bool operator<(const office_person& o) const {
-    return std::tie(office_no, person_id) < std::tie(o.office_no, o.person_id);
-  }
-};
 
 } // namespace
 
 match_results person_book::match(uint32_t as_of_month, const std::unordered_set<std::string>* only) const {
   match_results out;
   auto chosen = [&](const claim& c) { return !only || only->count(person_key(c)) > 0; };
-  // Indexes of this book: tickets and protection periods by person.
-  std::map<std::tuple<std::string, std::string, uint32_t>, std::vector<const ticket_row*>> tickets_by_person;
+  // Indexes of this book: tickets and protection periods by person. Hashed:
+  // the order of the groups never shows in the results.
+  auto month_key = [](std::string_view office, std::string_view person, uint32_t month) {
+    auto key = person_key(office, person);
+    key += '|';
+    key += std::to_string(month);
+    return key;
+  };
+  std::unordered_map<std::string, std::vector<const ticket_row*>> tickets_by_person;
+  tickets_by_person.reserve(tickets_.size());
   for (auto& t : tickets_)
-    tickets_by_person[{t.office_no, t.person_id, t.month}].push_back(&t);
-  std::map<office_person, std::vector<const recipient_row*>> periods;
+    tickets_by_person[month_key(t.office_no, t.person_id, t.month)].push_back(&t);
+  std::unordered_map<std::string, std::vector<const recipient_row*>> periods;
+  periods.reserve(recipients_.size());
   for (auto& r : recipients_)
-    periods[{r.office_no, r.person_id}].push_back(&r);
+    periods[person_key(r.office_no, r.person_id)].push_back(&r);
   auto has_feed = [&](const std::string& office) {
     return std::binary_search(feed_offices_.begin(), feed_offices_.end(), office);
   };
@@ -182,12 +185,17 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
 
   // 重複請求: the same person, institution, month and care type billed under
   // two keys. The first in file order keeps its status; the others are duplicates.
-  std::map<std::tuple<std::string, std::string, std::string, uint32_t, uint8_t>, std::vector<const claim*>> groups;
+  std::unordered_map<std::string, std::vector<const claim*>> groups;
+  groups.reserve(order.size());
   for (auto* c : order) {
     if (c->law_no == 0)
       continue;
-    auto who = c->person_id.empty() ? "#" + c->recipient_no : c->person_id;
-    groups[{c->office_no, who, c->institution, c->month, c->care}].push_back(c);
+    auto key = person_key(*c);
+    key += '|';
+    key += c->institution;
+    key += '|';
+    key += std::to_string(c->month * 10 + c->care);
+    groups[key].push_back(c);
   }
   std::unordered_map<const claim*, const claim*> duplicate_of;
   for (auto& [key, members] : groups) {
@@ -236,7 +244,7 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
               "受給者番号 " + c.recipient_no + " on no ticket of " + month_text(c.month)
                 + " and no recipient of the office has this name, birth date and sex");
     } else {
-      auto it = tickets_by_person.find({c.office_no, c.person_id, c.month});
+      auto it = tickets_by_person.find(month_key(c.office_no, c.person_id, c.month));
       std::vector<const ticket_row*> live;
       if (it != tickets_by_person.end())
         for (auto* t : it->second)
@@ -287,7 +295,7 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
                   t->with_insurance ? "ticket " + t->ticket_id + " is 併用 but the receipt has no insurance (HO)"
                                     : "ticket " + t->ticket_id + " is 単独 but the receipt bills insurance (HO)");
       }
-      auto p = periods.find({c.office_no, c.person_id});
+      auto p = periods.find(person_key(c.office_no, c.person_id));
       if (p != periods.end()) {
         for (auto day : care_dates(c)) {
           bool covered = std::any_of(p->second.begin(), p->second.end(), [&](const recipient_row* r) {
