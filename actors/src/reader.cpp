@@ -40,7 +40,8 @@ file_done read_one(const reader_state& st, uint32_t file, const std::string& pat
   auto& q = batch->quarantine;
   for (size_t i = 0; i < q.size(); ++i)
     done.quarantine.push_back({path, q.line[i], q.reason[i], to_utf8(batch->view(q.raw[i]), batch->encoding)});
-  auto claims = match::extract_claims(*batch, file);
+  // Keys of receipts without a 検索番号 carry their file's identity.
+  auto claims = match::extract_claims(*batch, file, std::string_view{done.input.sha256}.substr(0, 16));
   routed.assign(st.shards.size(), {});
   for (auto& c : claims) {
     done.max_month = std::max(done.max_month, c.month);

@@ -49,13 +49,17 @@ struct claim {
 };
 
 /// The stable key of a receipt: institution, month, kind and 検索番号 when it
-/// has one, else the 管理番号 (payer side), else the レセプト番号 of the file.
-/// The kind keeps a hospital's 医科 and DPC files (same institution key,
-/// both numbered from 1) apart.
+/// has one (a resubmission carries its original's, and replaces it), else the
+/// 管理番号 (payer side) or the レセプト番号, which are unique only within
+/// their file, so `file_id` (a prefix of the file's SHA-256) joins them. The
+/// kind keeps a hospital's 医科 and DPC files (same institution key, both
+/// numbered from 1) apart.
 std::string make_receipt_key(const std::string& institution, uint32_t month, model::receipt_kind kind,
-                             std::string_view search_no, std::string_view management_no, uint32_t receipt_no);
+                             std::string_view search_no, std::string_view management_no, uint32_t receipt_no,
+                             std::string_view file_id);
 
-/// The claims of every receipt of a batch (receipts without KO 12/25 get law_no 0).
-std::vector<claim> extract_claims(const model::receipt_batch& batch, uint32_t source_file);
+/// The claims of every receipt of a batch (receipts without KO 12/25 get
+/// law_no 0). `file_id` identifies the file in keys (see make_receipt_key).
+std::vector<claim> extract_claims(const model::receipt_batch& batch, uint32_t source_file, std::string_view file_id);
 
 } // namespace receptor::match

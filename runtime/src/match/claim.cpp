@@ -11,7 +11,8 @@ namespace receptor::match {
 using namespace receptor::model;
 
 std::string make_receipt_key(const std::string& institution, uint32_t month, receipt_kind kind,
-                             std::string_view search_no, std::string_view management_no, uint32_t receipt_no) {
+                             std::string_view search_no, std::string_view management_no, uint32_t receipt_no,
+                             std::string_view file_id) {
   static constexpr char kind_letter[] = {'U', 'M', 'D', 'S', 'Y'};
   std::string key = institution;
   key += '-';
@@ -24,9 +25,13 @@ std::string make_receipt_key(const std::string& institution, uint32_t month, rec
   } else if (!management_no.empty()) {
     key += 'M';
     key += management_no;
+    key += '@';
+    key += file_id;
   } else {
     key += 'R';
     key += std::to_string(receipt_no);
+    key += '@';
+    key += file_id;
   }
   return key;
 }
@@ -54,7 +59,7 @@ std::string institution_key(const receipt_batch& b, uint32_t row) {
 
 } // namespace
 
-std::vector<claim> extract_claims(const receipt_batch& b, uint32_t source_file) {
+std::vector<claim> extract_claims(const receipt_batch& b, uint32_t source_file, std::string_view file_id) {
   std::vector<claim> out;
   out.reserve(b.receipts.size());
   auto& t = b.receipts;
@@ -74,7 +79,10 @@ std::vector<claim> extract_claims(const receipt_batch& b, uint32_t source_file) 
     c.sex = t.sex[r];
     c.name = to_utf8(b.view(t.name[r]), b.encoding);
     c.name_key = feed::normalize_name(c.name);
+    // The 検索番号: the RE's, or on the payer side the MN's.
     c.search_no = std::string{b.view(t.search_no[r])};
+    if (c.search_no.empty())
+      c.search_no = std::string{b.view(t.mn_search_no[r])};
     for (auto k = t.coverage_begin[r]; k < t.coverage_end[r]; ++k) {
       if (cov.record[k] == uke::rec::HO) {
         c.insured = true;
@@ -96,7 +104,7 @@ std::vector<claim> extract_claims(const receipt_batch& b, uint32_t source_file) 
       }
     }
     c.receipt_key = make_receipt_key(c.institution, c.month, b.kind, c.search_no, b.view(t.management_no[r]),
-                                     t.receipt_no[r]);
+                                     t.receipt_no[r], file_id);
     out.push_back(std::move(c));
   }
   return out;

@@ -46,7 +46,7 @@ protected:
         continue;
       auto batch = uke::read_file(entry.path());
       ASSERT_TRUE(batch.has_value());
-      for (auto& c : match::extract_claims(*batch, file++)) {
+      for (auto& c : match::extract_claims(*batch, file++, "test")) {
         if (c.law_no == 0)
           continue;
         auto person = "P" + c.recipient_no;
