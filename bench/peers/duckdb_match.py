@@ -191,7 +191,8 @@ SELECT r.*, coalesce(w.ko.law_no, 0) AS law_no, coalesce(w.ko.office_no, '') AS 
        coalesce(d.days, 0) | coalesce(v.days, 0) | coalesce(z.days, 0) AS care_days,
        r.institution || '-' || r.month || '-'
            || CASE r.kind WHEN 'medical' THEN 'M' WHEN 'dpc' THEN 'D' WHEN 'dental' THEN 'S' ELSE 'Y' END
-           || CASE WHEN r.search_no <> '' THEN 'S' || r.search_no ELSE 'R' || r.receipt_no END AS receipt_key
+           || CASE WHEN r.search_no <> '' THEN 'S' || r.search_no
+                   ELSE 'R' || r.receipt_no || '@' || r.file_idx END AS receipt_key
 FROM receipts r
 LEFT JOIN welfare w USING (file_idx, line)
 LEFT JOIN insurance i USING (file_idx, line)

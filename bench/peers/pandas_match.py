@@ -449,14 +449,15 @@ def match_claims(claims: pd.DataFrame, tickets: pd.DataFrame, recipients: pd.Dat
 def match(receipts: list[str], recipients: str, tickets: list[str]) -> pd.DataFrame:
     """End to end: files in, one row per receipt out (file, line, match_status).
 
-    A receipt whose key (institution, month, kind, 検索番号 or レセプト番号) repeats a receipt read
-    earlier replaces it, as a resubmission replaces its original in the engine.
+    A receipt whose key (institution, month, kind, 検索番号 — or レセプト番号 within its file)
+    repeats a receipt read earlier replaces it, as a resubmission replaces its original in the engine.
     """
     claims, files = read_claims(receipts)
     search = claims["search_no"]
     claims["key"] = (claims["institution"] + "-" + claims["month"].astype(str) + "-"
                      + claims["kind"].map(KIND_LETTER)
-                     + np.where(search != "", "S" + search, "R" + claims["receipt_no"].astype(str)))
+                     + np.where(search != "", "S" + search,
+                                "R" + claims["receipt_no"].astype(str) + "@" + claims["file_idx"].astype(str)))
     claims = claims.drop_duplicates("key", keep="last").reset_index(drop=True)
     status = match_claims(claims, load_tickets(tickets), load_recipients(recipients))
     return pd.DataFrame({
