@@ -26,13 +26,14 @@ file_done read_one(const reader_state& st, uint32_t file, const std::string& pat
   done.file = file;
   done.input.path = path;
   done.input.role = "receipts";
-  auto batch = uke::read_file(path);
+  uke::read_options options;
+  options.sha256 = true;
+  auto batch = uke::read_file(path, options);
   if (!batch) {
     done.error = batch.error_value().message;
     return done;
   }
-  auto hash = store::sha256_file(path);
-  done.input.sha256 = hash ? *hash : std::string{};
+  done.input.sha256 = std::move(batch->sha256);
   done.input.bytes = batch->bytes;
   done.input.lines = batch->lines;
   done.input.format = model::to_string(batch->kind);

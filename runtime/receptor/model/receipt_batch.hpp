@@ -254,6 +254,7 @@ struct receipt_batch {
   bool eof_marker = false;             ///< trailing 0x1A
   bool final_newline = true;
   uint64_t bytes = 0;
+  std::string sha256;                  ///< of the bytes read, when read_options::sha256 asked for it
   uint32_t lines = 0;                  ///< non-empty lines read
   uint32_t billing_month = 0;          ///< YYYYMM
 

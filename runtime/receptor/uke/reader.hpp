@@ -14,6 +14,9 @@ struct read_options {
   /// Payer side: apply JY corrections, so the receipt read is the one as
   /// decided after review (the claimed records stay in `corrections`).
   bool apply_corrections = true;
+  /// Compute the file's SHA-256 while reading it (read_file only), so a run
+  /// that records its inputs' hashes reads each file once.
+  bool sha256 = false;
 };
 
 /// Reads one receipt file of any supported kind (医科, DPC, 歯科, 調剤;

@@ -1,8 +1,11 @@
 #include "receptor/uke/reader.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <utility>
 #include <limits>
+#include <memory>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -1224,6 +1227,11 @@ expected<receipt_batch> read_file(const std::filesystem::path& path, const read_
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (!file)
     return make_error(ec::io_error, path.string() + ": cannot open: " + std::strerror(errno));
+  // The hash follows the bytes as they are read: one pass over the file.
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> hash{options.sha256 ? EVP_MD_CTX_new() : nullptr,
+                                                               &EVP_MD_CTX_free};
+  if (hash)
+    EVP_DigestInit_ex(hash.get(), EVP_sha256(), nullptr);
   receipt_batch batch;
   batch.source = path.string();
   batch_builder builder{batch, options};
@@ -1268,6 +1276,8 @@ expected<receipt_batch> read_file(const std::filesystem::path& path, const read_
       eof = true;
     }
     batch.bytes += got;
+    if (hash && got > 0)
+      EVP_DigestUpdate(hash.get(), buffer.data() + end, got);
     end += got;
     for (size_t i = got > 2 ? got - 2 : 0; i < got; ++i) {
       tail[0] = tail[1];
@@ -1307,6 +1317,16 @@ expected<receipt_batch> read_file(const std::filesystem::path& path, const read_
   }
   std::fclose(file);
   builder.finish();
+  if (hash) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(hash.get(), digest, &len);
+    static constexpr char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < len; ++i) {
+      batch.sha256 += hex[digest[i] >> 4];
+      batch.sha256 += hex[digest[i] & 15];
+    }
+  }
   return batch;
 }
 

@@ -316,3 +316,14 @@ TEST(reader, garbage_is_not_a_receipt_file) {
   EXPECT_EQ(b.quarantine.size(), 2u);
   EXPECT_GE(b.errors(), 1u);
 }
+
+TEST(reader, hashes_what_it_reads_in_one_pass) {
+  uke::read_options options;
+  options.sha256 = true;
+  auto b = uke::read_file(test::samples::orca_dental, options);
+  ASSERT_TRUE(b.has_value());
+  // sha256sum tests/data/samples/orca/shika_shaho.csv
+  EXPECT_EQ(b->sha256, "21a123eb608eebcb51ab2307c6e4f0b43562181b796c731c6e1d0b1e6055d3ff");
+  auto plain = uke::read_file(test::samples::orca_dental);
+  EXPECT_TRUE(plain->sha256.empty());
+}
