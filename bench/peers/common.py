@@ -156,3 +156,24 @@ def parse_date(text: str) -> int:
     if year < 1868 or not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
         return 0
     return year * 10000 + month * 100 + day
+
+
+def run_cli(match, doc: str) -> None:
+    """A peer on the command line: prints the statuses' counts, or writes them with --out."""
+    import argparse
+    import sys
+    import time
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--receipts", nargs="+", required=True)
+    parser.add_argument("--recipients", required=True)
+    parser.add_argument("--tickets", action="append", required=True)
+    parser.add_argument("--out", help="CSV to write (file,line,match_status)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    result = match(args.receipts, args.recipients, args.tickets)
+    print(f"{len(result)} receipts in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+    if args.out:
+        result.to_csv(args.out, index=False)
+    else:
+        print(result["match_status"].value_counts().to_string())

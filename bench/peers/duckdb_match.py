@@ -12,10 +12,8 @@ has no SQL form). The feed is read with ``read_csv``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
@@ -24,7 +22,15 @@ import pandas as pd
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from peers.common import NOT_WELFARE, decode, is_dpc, is_payer_side, normalize_name, receipt_files  # noqa: E402
+from peers.common import (  # noqa: E402  (the path above makes `peers` importable as a script)
+    NOT_WELFARE,
+    decode,
+    is_dpc,
+    is_payer_side,
+    normalize_name,
+    receipt_files,
+    run_cli,
+)
 
 FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
 HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " "
@@ -398,22 +404,5 @@ def match(receipts: list[str], recipients: str, tickets: list[str]) -> pd.DataFr
                          "match_status": result["match_status"]})
 
 
-def main() -> None:
-    """Runs the peer on the command line and prints the statuses (or writes them with --out)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--receipts", nargs="+", required=True)
-    parser.add_argument("--recipients", required=True)
-    parser.add_argument("--tickets", action="append", required=True)
-    parser.add_argument("--out", help="CSV to write (file,line,match_status)")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    result = match(args.receipts, args.recipients, args.tickets)
-    print(f"{len(result)} receipts in {time.perf_counter() - started:.2f} s", file=sys.stderr)
-    if args.out:
-        result.to_csv(args.out, index=False)
-    else:
-        print(result["match_status"].value_counts().to_string())
-
-
 if __name__ == "__main__":
-    main()
+    run_cli(match, __doc__)

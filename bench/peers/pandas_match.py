@@ -9,9 +9,7 @@ group-bys, bit masks for days), rule by rule as runtime/src/match/person_book.cp
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +30,7 @@ from peers.common import (  # noqa: E402  (the path above makes `peers` importab
     parse_date,
     parse_month,
     receipt_files,
+    run_cli,
 )
 
 # First of the 31 day columns per record, by kind (runtime/src/uke/layout.cpp make_line).
@@ -467,22 +466,5 @@ def match(receipts: list[str], recipients: str, tickets: list[str]) -> pd.DataFr
     })
 
 
-def main() -> None:
-    """Runs the peer on the command line and prints the statuses (or writes them with --out)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--receipts", nargs="+", required=True)
-    parser.add_argument("--recipients", required=True)
-    parser.add_argument("--tickets", action="append", required=True)
-    parser.add_argument("--out", help="CSV to write (file,line,match_status)")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    result = match(args.receipts, args.recipients, args.tickets)
-    print(f"{len(result)} receipts in {time.perf_counter() - started:.2f} s", file=sys.stderr)
-    if args.out:
-        result.to_csv(args.out, index=False)
-    else:
-        print(result["match_status"].value_counts().to_string())
-
-
 if __name__ == "__main__":
-    main()
+    run_cli(match, __doc__)

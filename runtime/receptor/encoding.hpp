@@ -15,6 +15,13 @@ model::text_encoding detect_encoding(std::string_view bytes, size_t sample = 1 <
 /// True if `bytes` is valid UTF-8.
 bool valid_utf8(std::string_view bytes);
 
+/// Returned by decode_utf8 for a byte that starts no valid UTF-8 sequence.
+constexpr char32_t invalid_code_point = 0xFFFFFFFF;
+
+/// The code point starting at `s[i]`, advancing `i` past it; for a byte that
+/// starts no valid sequence, invalid_code_point and `i` advances by one.
+char32_t decode_utf8(std::string_view s, size_t& i);
+
 /// Converts CP932 (Windows-31J, Shift_JIS with NEC/IBM extensions) to UTF-8.
 /// Bytes that do not decode become U+FFFD; `bad` (if given) counts them.
 std::string cp932_to_utf8(std::string_view bytes, size_t* bad = nullptr);

@@ -96,6 +96,25 @@ private:
 
 } // namespace
 
+char32_t decode_utf8(std::string_view s, size_t& i) {
+  auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
+  auto* end = reinterpret_cast<const unsigned char*>(s.data()) + s.size();
+  if (*p < 0x80) {
+    ++i;
+    return *p;
+  }
+  auto n = utf8_sequence(p, end);
+  if (n == 0) {
+    ++i;
+    return invalid_code_point;
+  }
+  char32_t cp = n == 2 ? (p[0] & 0x1F) : n == 3 ? (p[0] & 0x0F) : (p[0] & 0x07);
+  for (size_t k = 1; k < n; ++k)
+    cp = (cp << 6) | (p[k] & 0x3F);
+  i += n;
+  return cp;
+}
+
 bool valid_utf8(std::string_view bytes) {
   auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   auto* end = p + bytes.size();

@@ -1,5 +1,7 @@
 #include "receptor/feed/normalize.hpp"
 
+#include "receptor/encoding.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
@@ -7,46 +9,6 @@
 namespace receptor::feed {
 
 namespace {
-
-// A byte that does not start a valid UTF-8 sequence. Decoding never fails:
-// such a byte is passed through unchanged.
-constexpr char32_t not_utf8 = 0xFFFFFFFF;
-
-char32_t decode(std::string_view s, size_t& i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t n;
-  char32_t cp;
-  if (c < 0x80) {
-    ++i;
-    return c;
-  } else if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    ++i;
-    return not_utf8;
-  }
-  if (s.size() - i < n) {
-    ++i;
-    return not_utf8;
-  }
-  for (size_t k = 1; k < n; ++k) {
-    const auto t = static_cast<unsigned char>(s[i + k]);
-    if ((t & 0xC0) != 0x80) {
-      ++i;
-      return not_utf8;
-    }
-    cp = (cp << 6) | (t & 0x3F);
-  }
-  i += n;
-  return cp;
-}
 
 void append_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
@@ -203,7 +165,7 @@ std::string fold_width(std::string_view utf8) {
   size_t i = 0;
   while (i < utf8.size()) {
     const size_t start = i;
-    const char32_t cp = decode(utf8, i);
+    const char32_t cp = decode_utf8(utf8, i);
     if (is_full_width_ascii(cp))
       out += static_cast<char>(cp - full_width_offset);
     else if (cp == ideographic_space)
@@ -259,8 +221,8 @@ std::string normalize_name(std::string_view utf8) {
   size_t i = 0;
   while (i < utf8.size()) {
     const size_t start = i;
-    char32_t cp = decode(utf8, i);
-    if (cp == not_utf8) {
+    char32_t cp = decode_utf8(utf8, i);
+    if (cp == invalid_code_point) {
       out += utf8[start];
       previous = 0;
       continue;
