@@ -371,6 +371,10 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
     output.claims.push_back(std::move(c));
     output.receipts.push_back(std::move(m));
   }
+  // The moved-from rows and shard results still hold their objects: a
+  // national month's worth of them. Let them go before the tables are built.
+  std::vector<std::pair<match::claim, match::receipt_match>>{}.swap(rows);
+  std::vector<match::match_results>{}.swap(parts);
   std::sort(output.findings.begin(), output.findings.end(), [](const match::finding& a, const match::finding& b) {
     return std::tie(a.receipt_key, a.ticket_id, a.code) < std::tie(b.receipt_key, b.ticket_id, b.code);
   });
