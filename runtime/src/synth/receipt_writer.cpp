@@ -236,16 +236,22 @@ void receipt_writer::kana(const person& p) {
   out_->raw(given_kana_[p.sex - 1][p.given_name]);
 }
 
+// The first six RE fields, the same in every 点数表's layout.
+void receipt_writer::re_head(const receipt& r) {
+  const person& p = *r.patient;
+  record("RE");
+  out_->field(r.number);    // 1 レセプト番号
+  out_->field(r.type);      // 2 レセプト種別
+  out_->month(opts_.month); // 3 診療年月 / 調剤年月
+  name(p);                  // 4 氏名
+  out_->field(p.sex);       // 5 男女区分
+  out_->date(p.birth_date); // 6 生年月日
+}
+
 void receipt_writer::re_medical(const receipt& r) {
   const person& p = *r.patient;
   const bool hospital = r.place->type == facility::hospital;
-  record("RE");
-  out_->field(r.number);                 // 1 レセプト番号
-  out_->field(r.type);                   // 2 レセプト種別
-  out_->month(opts_.month);              // 3 診療年月
-  name(p);                               // 4 氏名
-  out_->field(p.sex);                    // 5 男女区分
-  out_->date(p.birth_date);              // 6 生年月日
+  re_head(r);                            // RE 1–6
   out_->empty();                         // 7 給付割合
   if (r.inpatient)                       // 8 入院年月日
     out_->date(r.admission);
@@ -600,13 +606,7 @@ void receipt_writer::dental(const receipt& r) {
   const person& p = *r.patient;
   ir(*r.place);
   // RE (27).
-  record("RE");
-  out_->field(r.number);          // 1 レセプト番号
-  out_->field(r.type);            // 2 レセプト種別
-  out_->month(opts_.month);       // 3 診療年月
-  name(p);                        // 4 氏名
-  out_->field(p.sex);             // 5 男女区分
-  out_->date(p.birth_date);       // 6 生年月日
+  re_head(r);                     // RE 1–6
   out_->empty(2);                 // 7 給付割合, 8 入院年月日
   out_->date(r.first_visit);      // 9 診療開始日
   out_->field(1);                 // 10 転帰区分
@@ -674,13 +674,7 @@ void receipt_writer::pharmacy(const receipt& r) {
   const institution& prescriber = *r.prescriber;
   const auto prescriber_index = static_cast<uint32_t>(&prescriber - pop_.institutions.data());
   // RE (42).
-  record("RE");
-  out_->field(r.number);                               // 1 レセプト番号
-  out_->field(r.type);                                 // 2 レセプト種別
-  out_->month(opts_.month);                            // 3 調剤年月
-  name(p);                                             // 4 氏名
-  out_->field(p.sex);                                  // 5 男女区分
-  out_->date(p.birth_date);                            // 6 生年月日
+  re_head(r);                                          // RE 1–6 (3 = 調剤年月)
   out_->empty(2);                                      // 7 給付割合, 8 特記事項
   out_->padded(prescriber.prefecture, 2);              // 9 医療機関 都道府県
   out_->field(1);                                      // 10 点数表

@@ -51,6 +51,7 @@ private:
   void coding(const receipt& r);
   void ki(const rx_reception& rec, uint8_t reception, unsigned data_kind);
   void name(const person& p);
+  void re_head(const receipt& r);
   void kana(const person& p);
 
   // Text in the output encoding.

@@ -95,20 +95,29 @@ inline void split(std::string_view s, split_fields& out) {
 /// How a numeric field read.
 enum class number { empty, ok, noncanonical, bad };
 
+namespace digits_detail {
+// At most 9 ASCII digits, so the value fits a uint32_t.
+inline bool digits(std::string_view s, uint32_t& out) {
+  if (s.size() > 9)
+    return false;
+  uint32_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9')
+      return false;
+    v = v * 10 + static_cast<uint32_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+} // namespace digits_detail
+
 /// Parses an unsigned integer of at most 9 digits. Leading zeros parse but
 /// are reported as noncanonical, so the record keeps its bytes.
 inline number parse_uint(std::string_view s, uint32_t& out) {
   if (s.empty())
     return number::empty;
-  if (s.size() > 9)
+  if (!digits_detail::digits(s, out))
     return number::bad;
-  uint32_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9')
-      return number::bad;
-    v = v * 10 + static_cast<uint32_t>(c - '0');
-  }
-  out = v;
   return s.size() > 1 && s[0] == '0' ? number::noncanonical : number::ok;
 }
 
@@ -117,15 +126,8 @@ inline number parse_uint(std::string_view s, uint32_t& out) {
 inline number parse_code(std::string_view s, size_t width, uint32_t& out) {
   if (s.empty())
     return number::empty;
-  if (s.size() > 9)
+  if (!digits_detail::digits(s, out))
     return number::bad;
-  uint32_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9')
-      return number::bad;
-    v = v * 10 + static_cast<uint32_t>(c - '0');
-  }
-  out = v;
   return s.size() == width ? number::ok : number::noncanonical;
 }
 
