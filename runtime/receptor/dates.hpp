@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace receptor {
@@ -17,5 +18,11 @@ unsigned days_in_month(uint32_t yyyymm);
 
 /// Formats YYYYMM as "YYYY-MM" into `out` (8 bytes incl. NUL).
 void format_month(uint32_t yyyymm, char out[8]);
+
+/// "YYYY-MM" for a YYYYMM month; "" for 0 (no month).
+std::string iso_month(uint32_t yyyymm);
+
+/// "YYYY-MM-DD" for a YYYYMMDD date; "" for 0 (no date).
+std::string iso_date(uint32_t yyyymmdd);
 
 } // namespace receptor

@@ -83,4 +83,21 @@ void format_month(uint32_t yyyymm, char out[8]) {
   std::snprintf(out, 8, "%04u-%02u", (yyyymm / 100) % 10000, yyyymm % 100);
 }
 
+std::string iso_month(uint32_t yyyymm) {
+  if (yyyymm == 0)
+    return {};
+  char out[8];
+  format_month(yyyymm, out);
+  return out;
+}
+
+std::string iso_date(uint32_t yyyymmdd) {
+  if (yyyymmdd == 0)
+    return {};
+  char out[24];
+  std::snprintf(out, sizeof out, "%04u-%02u-%02u", (yyyymmdd / 10000) % 10000, (yyyymmdd / 100) % 100,
+                yyyymmdd % 100);
+  return out;
+}
+
 } // namespace receptor

@@ -108,18 +108,6 @@ uint32_t parse_iso_month(std::string_view s) {
   return parse_month(std::string_view{compact, 6});
 }
 
-std::string iso_date(uint32_t yyyymmdd) {
-  char out[16];
-  std::snprintf(out, sizeof out, "%04u-%02u-%02u", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
-  return out;
-}
-
-std::string iso_month(uint32_t yyyymm) {
-  char out[8];
-  format_month(yyyymm, out);
-  return out;
-}
-
 std::string period_text(uint32_t from, uint32_t to) {
   return iso_date(from) + ".." + (to == 0 ? std::string{"open"} : iso_date(to));
 }

@@ -1,5 +1,7 @@
 #include "receptor/match/person_book.hpp"
 
+#include "receptor/dates.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -104,19 +106,6 @@ void person_book::add_claims(std::vector<claim> claims) {
 }
 
 namespace {
-
-std::string month_text(uint32_t yyyymm) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%04u-%02u", (yyyymm / 100) % 10000, yyyymm % 100);
-  return buf;
-}
-
-std::string date_text(uint32_t yyyymmdd) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%04u-%02u-%02u", (yyyymmdd / 10000) % 10000, (yyyymmdd / 100) % 100,
-                yyyymmdd % 100);
-  return buf;
-}
 
 uint32_t add_months(uint32_t yyyymm, int n) {
   int total = static_cast<int>(yyyymm / 100) * 12 + static_cast<int>(yyyymm % 100) - 1 + n;
@@ -233,7 +222,7 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
                                  : "受給者番号 " + c.recipient_no + " の検証番号が一致しない");
     if (auto d = duplicate_of.find(cp); d != duplicate_of.end())
       problem(status::duplicate_claim, 0,
-              "same person, institution " + c.institution + " and month " + month_text(c.month)
+              "same person, institution " + c.institution + " and month " + iso_month(c.month)
                 + " as receipt " + d->second->receipt_key);
     if (c.insurance_excluded)
       problem(status::insurance_inconsistent, 0, "国保 or 後期高齢者 HO together with KO " + std::to_string(c.law_no));
@@ -241,7 +230,7 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
       problem(status::no_ticket_feed, 0, "office " + c.office_no + " supplied no ticket feed");
     } else if (c.person_id.empty()) {
       problem(status::unknown_recipient, 0,
-              "受給者番号 " + c.recipient_no + " on no ticket of " + month_text(c.month)
+              "受給者番号 " + c.recipient_no + " on no ticket of " + iso_month(c.month)
                 + " and no recipient of the office has this name, birth date and sex");
     } else {
       auto it = tickets_by_person.find(month_key(c.office_no, c.person_id, c.month));
@@ -258,13 +247,13 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
         if (t->care == c.care)
           fitting.push_back(t);
       if (live.empty()) {
-        problem(status::no_ticket, 0, "person " + c.person_id + " has no ticket for " + month_text(c.month));
+        problem(status::no_ticket, 0, "person " + c.person_id + " has no ticket for " + iso_month(c.month));
       } else if (here.empty()) {
         std::string names;
         for (auto* t : live)
           names += (names.empty() ? "" : ", ") + t->institution;
         problem(status::institution_mismatch, static_cast<double>(live.size()),
-                "tickets for " + month_text(c.month) + " name " + names + ", not " + c.institution);
+                "tickets for " + iso_month(c.month) + " name " + names + ", not " + c.institution);
       } else if (fitting.empty()) {
         problem(status::care_type_mismatch, 0,
                 std::string{"ticket "} + here.front()->ticket_id + " is for " + care_name(here.front()->care)
@@ -282,8 +271,8 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
         for (auto day : dates)
           if (day < t->valid_from || day > t->valid_to) {
             problem(status::outside_validity, static_cast<double>(day % 100),
-                    "care on " + date_text(day) + " outside ticket " + t->ticket_id + " valid "
-                      + date_text(t->valid_from) + ".." + date_text(t->valid_to));
+                    "care on " + iso_date(day) + " outside ticket " + t->ticket_id + " valid "
+                      + iso_date(t->valid_from) + ".." + iso_date(t->valid_to));
             break;
           }
         if (static_cast<int32_t>(t->copay) != c.copay)
@@ -303,7 +292,7 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
           });
           if (!covered) {
             problem(status::not_protected, static_cast<double>(day % 100),
-                    "care on " + date_text(day) + " while person " + c.person_id + " was not protected");
+                    "care on " + iso_date(day) + " while person " + c.person_id + " was not protected");
             break;
           }
         }
@@ -314,8 +303,8 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
           if (!same) {
             auto* r = p->second.front();
             problem(status::person_mismatch, 0,
-                    "receipt " + c.name + " " + date_text(c.birth_date) + " sex " + std::to_string(c.sex)
-                      + "; recipient " + c.person_id + " born " + date_text(r->birth_date) + " sex "
+                    "receipt " + c.name + " " + iso_date(c.birth_date) + " sex " + std::to_string(c.sex)
+                      + "; recipient " + c.person_id + " born " + iso_date(r->birth_date) + " sex "
                       + std::to_string(r->sex));
           }
         }
@@ -380,8 +369,8 @@ ticket_use use_of_ticket(const ticket_row& t, bool used, uint32_t as_of_month, s
     f.month = t.month;
     f.institution = t.institution;
     f.ticket_id = t.ticket_id;
-    f.detail = "ticket " + t.ticket_id + " for " + month_text(t.month) + " at " + t.institution
-               + " has no receipt by " + month_text(as_of_month);
+    f.detail = "ticket " + t.ticket_id + " for " + iso_month(t.month) + " at " + t.institution
+               + " has no receipt by " + iso_month(as_of_month);
     findings.push_back(std::move(f));
   } else {
     u.use_status = "pending";

@@ -1,5 +1,7 @@
 #include "receptor/store/run_results.hpp"
 
+#include "receptor/dates.hpp"
+
 #include <openssl/evp.h>
 
 #include <cstdio>
@@ -23,14 +25,6 @@ const char* kind_name(uint8_t kind) {
     case 4: return "調剤";
     default: return "";
   }
-}
-
-std::string month_text(uint32_t yyyymm) {
-  if (yyyymm == 0)
-    return {};
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%04u-%02u", (yyyymm / 100) % 10000, yyyymm % 100);
-  return buf;
 }
 
 // Adds columns in order, remembering the first error.
@@ -64,7 +58,7 @@ column_table receipts_table(const run_output& run, error& err) {
     recipient.push_back(c.recipient_no);
     law.push_back(c.law_no);
     person.push_back(m.person_id);
-    month.push_back(month_text(c.month));
+    month.push_back(iso_month(c.month));
     institution.push_back(c.institution);
     inpatient.push_back(c.care == static_cast<uint8_t>(match::care_type::inpatient));
     days.push_back(c.days);
@@ -109,7 +103,7 @@ column_table tickets_table(const run_output& run, error& err) {
     office.push_back(k.office_no);
     recipient.push_back(k.recipient_no);
     person.push_back(k.person_id);
-    month.push_back(month_text(k.month));
+    month.push_back(iso_month(k.month));
     institution.push_back(k.institution);
     care.push_back(k.care);
     from.push_back(k.valid_from);
@@ -144,7 +138,7 @@ column_table findings_table(const run_output& run, error& err) {
     office.push_back(f.office_no);
     person.push_back(f.person_id);
     recipient.push_back(f.recipient_no);
-    month.push_back(month_text(f.month));
+    month.push_back(iso_month(f.month));
     institution.push_back(f.institution);
     receipt.push_back(f.receipt_key);
     ticket.push_back(f.ticket_id);
@@ -216,7 +210,7 @@ column_table summary_table(const run_output& run, error& err) {
   std::vector<std::vector<uint64_t>> by_status(statuses);
   for (auto& [key, cell] : cells) {
     office.push_back(key.first);
-    month.push_back(month_text(key.second));
+    month.push_back(iso_month(key.second));
     receipts.push_back(cell.receipts);
     points.push_back(cell.points);
     findings.push_back(cell.findings);

@@ -53,18 +53,6 @@ uint32_t day_in(uint32_t yyyymm, unsigned first, unsigned last, rng& random) {
   return yyyymm * 100 + static_cast<uint32_t>(random.between(first, last));
 }
 
-std::string iso_date(uint32_t yyyymmdd) {
-  char out[16];
-  std::snprintf(out, sizeof out, "%04u-%02u-%02u", yyyymmdd / 10000 % 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
-  return out;
-}
-
-std::string iso_month(uint32_t yyyymm) {
-  char out[8];
-  format_month(yyyymm, out);
-  return out;
-}
-
 // `value` with zeros in front up to `width` digits.
 std::string padded(uint64_t value, size_t width) {
   std::string digits = std::to_string(value);

@@ -68,14 +68,6 @@ std::string json_escape(std::string_view s) {
 
 namespace {
 
-std::string month_text(uint32_t yyyymm) {
-  if (yyyymm == 0)
-    return {};
-  char buf[8];
-  format_month(yyyymm, buf);
-  return buf;
-}
-
 void append_diagnostics(std::string& out, const receipt_batch& b, severity level) {
   bool first = true;
   out += '[';
@@ -100,7 +92,7 @@ std::string to_json(const file_summary& s, const receipt_batch& b) {
   out += ",\"payer_side\":" + std::string{s.payer_side ? "true" : "false"};
   out += ",\"encoding\":\"" + std::string{to_string(s.encoding)} + "\"";
   out += ",\"billing_month\":";
-  out += s.billing_month ? "\"" + month_text(s.billing_month) + "\"" : "null";
+  out += s.billing_month ? "\"" + iso_month(s.billing_month) + "\"" : "null";
   out += ",\"receipts\":" + std::to_string(s.receipts);
   out += ",\"records\":{";
   bool first = true;
@@ -142,7 +134,7 @@ std::string to_text(const file_summary& s, const receipt_batch& b) {
   };
   line("format", std::string{to_string(s.kind)} + (s.payer_side ? " (payer side)" : " (institution side)"));
   line("encoding", to_string(s.encoding));
-  line("billing month", month_text(s.billing_month));
+  line("billing month", iso_month(s.billing_month));
   line("receipts", std::to_string(s.receipts));
   std::string records;
   for (auto& [id, n] : s.records)
