@@ -16,6 +16,16 @@ uint32_t parse_date(std::string_view text);
 /// Number of days in a YYYYMM month (0 if invalid).
 unsigned days_in_month(uint32_t yyyymm);
 
+/// The YYYYMM month `n` months after (or before, for negative n) `yyyymm`.
+uint32_t add_months(uint32_t yyyymm, int n);
+
+/// Days from 1970-01-01 to a YYYYMMDD date (proleptic Gregorian), so that
+/// date differences are plain subtractions.
+int64_t day_number(uint32_t yyyymmdd);
+
+/// The last day of a YYYYMM month as YYYYMMDD.
+uint32_t last_day_of(uint32_t yyyymm);
+
 /// Formats YYYYMM as "YYYY-MM" into `out` (8 bytes incl. NUL).
 void format_month(uint32_t yyyymm, char out[8]);
 

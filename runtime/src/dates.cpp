@@ -100,4 +100,22 @@ std::string iso_date(uint32_t yyyymmdd) {
   return out;
 }
 
+uint32_t add_months(uint32_t yyyymm, int n) {
+  int total = static_cast<int>(yyyymm / 100) * 12 + static_cast<int>(yyyymm % 100) - 1 + n;
+  return static_cast<uint32_t>(total / 12) * 100 + static_cast<uint32_t>(total % 12) + 1;
+}
+
+int64_t day_number(uint32_t yyyymmdd) {
+  // Howard Hinnant's days_from_civil.
+  int64_t y = yyyymmdd / 10000, m = yyyymmdd / 100 % 100, d = yyyymmdd % 100;
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+uint32_t last_day_of(uint32_t yyyymm) { return yyyymm * 100 + days_in_month(yyyymm); }
+
 } // namespace receptor

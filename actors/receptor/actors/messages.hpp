@@ -73,11 +73,17 @@ struct write_request {
 namespace receptor::match {
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drug_line& x) {
+  return f(caf::meta::type_name("drug_line"), x.code, x.shikibetsu, x.days, x.quantity);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, claim& x) {
   return f(caf::meta::type_name("claim"), x.receipt_key, x.source_file, x.source_line, x.kind, x.care,
            x.receipt_type, x.law_no, x.office_no, x.recipient_no, x.office_no_valid, x.recipient_no_valid, x.month,
            x.institution, x.care_days, x.days, x.points, x.copay, x.name, x.name_key, x.birth_date, x.sex,
-           x.search_no, x.insured, x.insurance_excluded, x.person_id, x.identified);
+           x.search_no, x.insured, x.insurance_excluded, x.person_id, x.identified, x.admission_date, x.prescriber,
+           x.other_laws, x.diseases, x.procedures, x.drugs, x.group_points);
 }
 
 template <class Inspector>

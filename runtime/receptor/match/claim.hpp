@@ -18,6 +18,33 @@ enum class identity : uint8_t {
   by_name = 2,   ///< through name + birth date + sex, normalised, within the office
 };
 
+/// One drug a receipt bills (an IY row), as the checks see it.
+struct drug_line {
+  uint32_t code = 0;       ///< 医薬品コード
+  uint8_t shikibetsu = 0;  ///< 診療識別 in force (21 内服, 22 屯服, 23 外用, …); 0 on 調剤 receipts
+  int32_t days = 0;        ///< 回数 (医科: days for 内服) or CZ 調剤数量 (調剤); 0 if not written
+  int64_t quantity = 0;    ///< 使用量 × days, in model::quantity_scale units; 0 if not written
+};
+
+/// 診療識別 groups whose points the anomaly features compare.
+enum class point_group : uint8_t {
+  visit,       ///< 11 初診, 12 再診
+  management,  ///< 13 医学管理
+  home,        ///< 14 在宅
+  medication,  ///< 21–28 投薬
+  injection,   ///< 31–33 注射
+  procedure,   ///< 40 処置
+  surgery,     ///< 50 手術, 54 麻酔
+  test,        ///< 60 検査・病理
+  imaging,     ///< 70 画像診断
+  inpatient,   ///< 90, 92 入院
+  other,       ///< 80 その他 and anything else (食事 97 is not counted)
+};
+constexpr size_t point_group_count = 11;
+
+/// The group of a 診療識別 code.
+point_group group_of(uint8_t shikibetsu);
+
 /// One receipt as matching sees it: small, flat, cheap to send in batches.
 struct claim {
   std::string receipt_key;   ///< stable across runs (see make_receipt_key)
@@ -46,6 +73,15 @@ struct claim {
   bool insurance_excluded = false; ///< HO is 国保 or 後期高齢者: excluded for 生保
   std::string person_id;     ///< filled by routing; "" if unidentified
   uint8_t identified = 0;    ///< identity
+  // What the checks read (docs/checks.md). Codes stay codes: the masters
+  // are consulted in the SHARD, so a kept claim is checked with today's.
+  uint32_t admission_date = 0;        ///< RE 入院年月日 YYYYMMDD; 0 if none
+  std::string prescriber;             ///< 調剤: the prescribing institution's 10-character key
+  std::vector<uint8_t> other_laws;    ///< 法別 of the receipt's other KO records (他法 paying first)
+  std::vector<uint32_t> diseases;     ///< 傷病名コード of SY/SB/HS, in file order
+  std::vector<uint32_t> procedures;   ///< SI 診療行為コード, each once, sorted
+  std::vector<drug_line> drugs;       ///< IY rows, in file order
+  std::vector<int32_t> group_points;  ///< Σ 点数 × 回数 per point_group; empty for 調剤
 };
 
 /// The stable key of a receipt: institution, month, kind and 検索番号 when it

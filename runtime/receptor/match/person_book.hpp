@@ -63,6 +63,15 @@ struct recipient_row {
   uint32_t protected_to = 0; ///< 0 = still protected
 };
 
+/// Another public scheme (他法) a person holds, as a shard keeps it.
+struct scheme_row {
+  std::string office_no;
+  std::string person_id;
+  uint8_t law_no = 0;        ///< 法別番号 of the scheme (15 更生医療, 21 精神通院, …)
+  uint32_t valid_from = 0;   ///< YYYYMMDD
+  uint32_t valid_to = 0;     ///< YYYYMMDD; 0 = open
+};
+
 /// One problem, with the evidence a caseworker needs.
 struct finding {
   std::string finding_id;    ///< stable: the same facts give the same id
@@ -117,7 +126,17 @@ public:
   /// A claim with the key of an earlier one replaces it (a resubmission).
   void add_claims(std::vector<claim> claims);
 
+  /// Other schemes people hold (other_schemes.csv), read by the checks.
+  void add_schemes(std::vector<scheme_row> rows);
+
   size_t claims() const { return claims_.size(); }
+  const std::vector<claim>& all_claims() const { return claims_; }
+  const std::vector<scheme_row>& schemes() const { return schemes_; }
+
+  /// The claims that are DUPLICATE_CLAIM (key → key of the claim they
+  /// duplicate): the same person, institution, month and care type billed
+  /// under another key that came first in file order.
+  std::unordered_map<std::string, std::string> duplicate_keys() const;
 
   /// Matches every claim. Tickets with no receipt by `as_of_month` minus two
   /// months are TICKET_UNUSED. With `only`, matches just the claims and
@@ -130,6 +149,7 @@ private:
   std::vector<ticket_row> tickets_;
   std::vector<recipient_row> recipients_;
   std::vector<claim> claims_;
+  std::vector<scheme_row> schemes_;
   std::unordered_map<std::string, size_t> claim_by_key_;
 };
 

@@ -95,6 +95,40 @@ void person_book::add_recipients(std::vector<recipient_row> rows) {
     recipients_.push_back(std::move(r));
 }
 
+void person_book::add_schemes(std::vector<scheme_row> rows) {
+  for (auto& r : rows)
+    schemes_.push_back(std::move(r));
+}
+
+std::unordered_map<std::string, std::string> person_book::duplicate_keys() const {
+  // 重複請求: the same person, institution, month and care type billed under
+  // two keys. The first in file order keeps its status; the others are duplicates.
+  std::unordered_map<std::string, std::vector<const claim*>> groups;
+  groups.reserve(claims_.size());
+  for (auto& c : claims_) {
+    if (c.law_no == 0)
+      continue;
+    auto key = person_key(c);
+    key += '|';
+    key += c.institution;
+    key += '|';
+    key += std::to_string(c.month * 10 + c.care);
+    groups[key].push_back(&c);
+  }
+  std::unordered_map<std::string, std::string> duplicate_of;
+  for (auto& [key, members] : groups) {
+    if (members.size() < 2)
+      continue;
+    auto first = *std::min_element(members.begin(), members.end(), [](const claim* a, const claim* b) {
+      return std::tie(a->source_file, a->source_line) < std::tie(b->source_file, b->source_line);
+    });
+    for (auto* m : members)
+      if (m != first)
+        duplicate_of[m->receipt_key] = first->receipt_key;
+  }
+  return duplicate_of;
+}
+
 void person_book::add_claims(std::vector<claim> claims) {
   for (auto& c : claims) {
     auto [it, fresh] = claim_by_key_.emplace(c.receipt_key, claims_.size());
@@ -106,11 +140,6 @@ void person_book::add_claims(std::vector<claim> claims) {
 }
 
 namespace {
-
-uint32_t add_months(uint32_t yyyymm, int n) {
-  int total = static_cast<int>(yyyymm / 100) * 12 + static_cast<int>(yyyymm % 100) - 1 + n;
-  return static_cast<uint32_t>(total / 12) * 100 + static_cast<uint32_t>(total % 12) + 1;
-}
 
 // The care days of a claim as dates; a receipt without day information
 // counts as care on the first of its month.
@@ -172,32 +201,7 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
   }
   std::sort(order.begin(), order.end(), [](const claim* a, const claim* b) { return a->receipt_key < b->receipt_key; });
 
-  // 重複請求: the same person, institution, month and care type billed under
-  // two keys. The first in file order keeps its status; the others are duplicates.
-  std::unordered_map<std::string, std::vector<const claim*>> groups;
-  groups.reserve(order.size());
-  for (auto* c : order) {
-    if (c->law_no == 0)
-      continue;
-    auto key = person_key(*c);
-    key += '|';
-    key += c->institution;
-    key += '|';
-    key += std::to_string(c->month * 10 + c->care);
-    groups[key].push_back(c);
-  }
-  std::unordered_map<const claim*, const claim*> duplicate_of;
-  for (auto& [key, members] : groups) {
-    if (members.size() < 2)
-      continue;
-    auto first = *std::min_element(members.begin(), members.end(), [](const claim* a, const claim* b) {
-      return std::tie(a->source_file, a->source_line) < std::tie(b->source_file, b->source_line);
-    });
-    for (auto* m : members)
-      if (m != first)
-        duplicate_of[m] = first;
-  }
-
+  auto duplicates = duplicate_keys();
   std::unordered_map<std::string, bool> ticket_used;
   for (auto* cp : order) {
     const claim& c = *cp;
@@ -220,10 +224,10 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
       problem(status::invalid_number, 0,
               !c.office_no_valid ? "公費負担者番号 " + c.office_no + " の検証番号が一致しない"
                                  : "受給者番号 " + c.recipient_no + " の検証番号が一致しない");
-    if (auto d = duplicate_of.find(cp); d != duplicate_of.end())
+    if (auto d = duplicates.find(c.receipt_key); d != duplicates.end())
       problem(status::duplicate_claim, 0,
               "same person, institution " + c.institution + " and month " + iso_month(c.month)
-                + " as receipt " + d->second->receipt_key);
+                + " as receipt " + d->second);
     if (c.insurance_excluded)
       problem(status::insurance_inconsistent, 0, "国保 or 後期高齢者 HO together with KO " + std::to_string(c.law_no));
     if (!has_feed(c.office_no)) {
@@ -301,11 +305,18 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
             return r->name_key == c.name_key && r->birth_date == c.birth_date && r->sex == c.sex;
           });
           if (!same) {
+            // Which attributes differ, never their values: details are read
+            // by people who need not see who the person is.
             auto* r = p->second.front();
+            std::string differ;
+            if (r->name_key != c.name_key)
+              differ += "氏名";
+            if (r->birth_date != c.birth_date)
+              differ += differ.empty() ? "生年月日" : "・生年月日";
+            if (r->sex != c.sex)
+              differ += differ.empty() ? "性別" : "・性別";
             problem(status::person_mismatch, 0,
-                    "receipt " + c.name + " " + iso_date(c.birth_date) + " sex " + std::to_string(c.sex)
-                      + "; recipient " + c.person_id + " born " + iso_date(r->birth_date) + " sex "
-                      + std::to_string(r->sex));
+                    "番号は券と一致するが " + differ + " が受給者 " + c.person_id + " と一致しない");
           }
         }
       }
