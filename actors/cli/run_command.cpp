@@ -11,12 +11,16 @@ namespace {
 
 constexpr const char* help = R"(usage: receptor run --receipts PATH... --recipients F --tickets F
                     [--other-schemes F] --out RESULTS.h5 [--shards N] [--threads N]
-                    [--store DIR]
+                    [--masters DIR] [--config FILE] [--store DIR]
 
 Reads the receipt files (PATH: a file, or a folder searched for *.UKE, *.CYO
 and *RECODEINFO*.CSV), matches them against the office's feed (資格点検) and
 writes RESULTS.h5 atomically. --tickets may be given more than once (later
-deliveries). Progress on stderr; a summary at the end.
+deliveries). Then runs the checks of docs/checks.md and the anomaly scores
+with the thresholds of --config (default: the built-in values, listed in
+data/config/receptor.conf) and the 支払基金 masters of --masters (default:
+$RECEPTOR_MASTERS, else data/masters of the source tree). Progress on stderr;
+a summary at the end.
 
 With --store DIR (the nightly batch), every given file is added to the
 embedded store in DIR unless a file with the same content is held (it is
@@ -60,6 +64,10 @@ int run(const std::vector<std::string>& args) {
       feed_files.emplace_back(feed::feed_file::other_schemes, value());
     } else if (a == "--out") {
       out = value();
+    } else if (a == "--masters") {
+      options.masters_dir = value();
+    } else if (a == "--config") {
+      options.config_file = value();
     } else if (a == "--shards") {
       options.shards = static_cast<uint32_t>(std::strtoul(value().c_str(), nullptr, 10));
     } else if (a == "--threads") {

@@ -10,7 +10,9 @@
 
 #include "receptor/actors/actors.hpp"
 #include "receptor/actors/delivery_store.hpp"
+#include "receptor/master/master_set.hpp"
 #include "receptor/match/routing.hpp"
+#include "receptor/uke/summary.hpp"
 
 namespace receptor::actors {
 
@@ -89,8 +91,38 @@ struct engine::incremental {
   }
 };
 
+// The masters the checks read when none are named: $RECEPTOR_MASTERS, else
+// those of the source tree this engine was built from.
+fs::path default_masters_dir() {
+  if (auto* env = std::getenv("RECEPTOR_MASTERS"); env && *env)
+    return env;
+#ifdef RECEPTOR_SOURCE_MASTERS
+  std::error_code ec;
+  if (fs::is_directory(RECEPTOR_SOURCE_MASTERS, ec))
+    return RECEPTOR_SOURCE_MASTERS;
+#endif
+  return {};
+}
+
+// Other schemes' 法別 as a number (0 if not two digits).
+uint8_t law_of(const std::string& text) {
+  if (text.size() != 2 || text[0] < '0' || text[0] > '9' || text[1] < '0' || text[1] > '9')
+    return 0;
+  return static_cast<uint8_t>((text[0] - '0') * 10 + (text[1] - '0'));
+}
+
+void sort_findings(std::vector<match::finding>& findings) {
+  std::sort(findings.begin(), findings.end(), [](const match::finding& a, const match::finding& b) {
+    return std::tie(a.receipt_key, a.ticket_id, a.code, a.finding_id)
+           < std::tie(b.receipt_key, b.ticket_id, b.code, b.finding_id);
+  });
+}
+
 struct engine::impl {
   engine_options options;
+  // Loaded at the first run and kept: the masters take a second to read.
+  std::optional<check_setup> checks;
+  std::string masters_json = "null";
   feed::office_feed feed;
   std::function<void(const progress&)> progress_callback;
   std::atomic<bool> cancelled{false};
@@ -127,6 +159,34 @@ void engine::on_progress(std::function<void(const progress&)> callback) {
 }
 
 void engine::cancel() { impl_->cancelled = true; }
+
+expected<check_setup> engine::check_setup_for_run() {
+  if (impl_->checks)
+    return *impl_->checks;
+  auto config = std::make_shared<checks::check_config>();
+  if (!impl_->options.config_file.empty()) {
+    auto loaded = checks::load_check_config(impl_->options.config_file);
+    if (!loaded)
+      return loaded.error_value();
+    *config = std::move(*loaded);
+  }
+  auto facts = std::make_shared<checks::clinical_facts>();
+  auto dir = impl_->options.masters_dir.empty() ? default_masters_dir() : impl_->options.masters_dir;
+  if (!dir.empty()) {
+    auto masters = master::master_set::load(dir);
+    if (!masters)
+      return masters.error_value();
+    if (masters->drugs().empty())
+      return make_error(ec::invalid_argument, dir.string() + ": no 医薬品マスター (y_*.csv) in the masters folder");
+    facts = std::make_shared<checks::clinical_facts>(*masters, *config);
+    impl_->masters_json = "[";
+    for (size_t i = 0; i < masters->files().size(); ++i)
+      impl_->masters_json += (i ? ",\"" : "\"") + uke::json_escape(masters->files()[i]) + "\"";
+    impl_->masters_json += "]";
+  }
+  impl_->checks = check_setup{config, facts};
+  return *impl_->checks;
+}
 
 const feed::office_feed& engine::feed() const { return impl_->feed; }
 const engine_options& engine::options() const { return impl_->options; }
@@ -167,10 +227,15 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   auto feed = std::shared_ptr<const feed::office_feed>(&impl_->feed, [](const feed::office_feed*) {});
   auto shard_count = opts.shards == 0 ? 1u : opts.shards;
 
+  auto setup = check_setup_for_run();
+  if (!setup)
+    return setup.error_value();
+
   caf::scoped_actor self{sys};
   std::vector<caf::actor> shards, readers, all;
   for (uint32_t i = 0; i < shard_count; ++i)
-    shards.push_back(sys.spawn(shard));
+    shards.push_back(sys.spawn(shard, *setup));
+  auto aggregator_actor = sys.spawn(aggregator, *setup);
   auto reader_count = std::max<uint32_t>(1, opts.threads);
   for (uint32_t i = 0; i < reader_count; ++i)
     readers.push_back(sys.spawn(reader, shards, feed, opts.batch_size, opts.window));
@@ -178,6 +243,7 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   all = shards;
   all.insert(all.end(), readers.begin(), readers.end());
   all.push_back(writer_actor);
+  all.push_back(aggregator_actor);
   // A dying actor ends the run with its reason instead of a hang.
   for (auto& a : all)
     self->monitor(a);
@@ -191,6 +257,7 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   // SHARD of its person.
   std::vector<ticket_batch> tickets(shard_count);
   std::vector<recipient_batch> periods(shard_count);
+  std::vector<scheme_batch> schemes(shard_count);
   std::vector<std::string> offices;
   for (auto& t : impl_->feed.tickets()) {
     tickets[match::shard_of(t.office_no, t.person_id, shard_count)].rows.push_back(match::to_ticket_row(t));
@@ -198,10 +265,14 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   }
   for (auto& r : impl_->feed.recipients())
     periods[match::shard_of(r.office_no, r.person_id, shard_count)].rows.push_back(match::to_recipient_row(r));
+  for (auto& o : impl_->feed.other_schemes())
+    schemes[match::shard_of(o.office_no, o.person_id, shard_count)].rows.push_back(
+      {o.office_no, o.person_id, law_of(o.law_no), o.valid_from, o.valid_to});
   for (uint32_t s = 0; s < shard_count; ++s) {
     self->send(shards[s], office_list{offices});
     self->send(shards[s], std::move(tickets[s]));
     self->send(shards[s], std::move(periods[s]));
+    self->send(shards[s], std::move(schemes[s]));
   }
 
   run_summary summary;
@@ -316,11 +387,17 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   for (auto& s : shards)
     self->send(s, match_atom_v, request);
   std::vector<match::match_results> parts;
+  person_feature_set features;
+  institution_set institutions;
   impl_->report("match", 0, shard_count);
   while (parts.size() < shard_count && !failure)
     self->receive(
       [&](shard_result& r) {
         parts.push_back(std::move(r.results));
+        features.rows.insert(features.rows.end(), std::make_move_iterator(r.features.begin()),
+                             std::make_move_iterator(r.features.end()));
+        institutions.rows.insert(institutions.rows.end(), std::make_move_iterator(r.institutions.begin()),
+                                 std::make_move_iterator(r.institutions.end()));
         impl_->report("match", parts.size(), shard_count);
       },
       on_down, on_error);
@@ -328,6 +405,47 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
     stop_all();
     return *failure;
   }
+  // SCORE: the AGGREGATOR fits peer models from every shard's person-months
+  // and sends them back to the SHARDs, which score their own people; it
+  // adds the institutions' partial sums and scores them itself.
+  peer_model_set models;
+  self->request(aggregator_actor, caf::infinite, fit_atom_v, std::move(features))
+    .receive([&](peer_model_set& m) { models = std::move(m); }, on_error);
+  self->request(aggregator_actor, caf::infinite, score_atom_v, std::move(institutions))
+    .receive(
+      [&](institution_scores& r) {
+        output.institution_scores = std::move(r.rows);
+        output.findings.insert(output.findings.end(), std::make_move_iterator(r.findings.begin()),
+                               std::make_move_iterator(r.findings.end()));
+      },
+      on_error);
+  for (auto& s : shards)
+    self->send(s, score_atom_v, models);
+  std::vector<std::pair<scores::person_month, scores::scored>> scored_rows;
+  for (uint32_t answered = 0; answered < shard_count && !failure;)
+    self->receive(
+      [&](person_scores& r) {
+        ++answered;
+        for (size_t i = 0; i < r.rows.size(); ++i)
+          scored_rows.emplace_back(std::move(r.rows[i]), i < r.scores.size() ? std::move(r.scores[i]) : scores::scored{});
+        output.findings.insert(output.findings.end(), std::make_move_iterator(r.findings.begin()),
+                               std::make_move_iterator(r.findings.end()));
+      },
+      on_down, on_error);
+  if (failure) {
+    stop_all();
+    return *failure;
+  }
+  std::sort(scored_rows.begin(), scored_rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.office_no, a.first.person_id, a.first.month)
+           < std::tie(b.first.office_no, b.first.person_id, b.first.month);
+  });
+  for (auto& [row, score] : scored_rows) {
+    output.person_rows.push_back(std::move(row));
+    output.person_scores.push_back(std::move(score));
+  }
+  std::vector<std::pair<scores::person_month, scores::scored>>{}.swap(scored_rows);
+
   // Merge: one order whatever the sharding.
   std::vector<std::pair<match::claim, match::receipt_match>> rows;
   std::unordered_map<std::string, std::string> use_of;
@@ -350,9 +468,12 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
       auto m = prev->second;
       m.source_file = c.source_file;
       m.source_line = c.source_line;
+      // Only the match decided earlier carries over; the checks ran again
+      // over everyone.
       if (auto f = inc->previous.receipt_findings.find(c.receipt_key); f != inc->previous.receipt_findings.end())
         for (auto& finding : f->second)
-          output.findings.push_back(finding);
+          if (match::status_from_string(finding.code) != match::status::not_welfare)
+            output.findings.push_back(finding);
       rows.emplace_back(std::move(c), std::move(m));
     }
   }
@@ -375,9 +496,17 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   // national month's worth of them. Let them go before the tables are built.
   std::vector<std::pair<match::claim, match::receipt_match>>{}.swap(rows);
   std::vector<match::match_results>{}.swap(parts);
-  std::sort(output.findings.begin(), output.findings.end(), [](const match::finding& a, const match::finding& b) {
-    return std::tie(a.receipt_key, a.ticket_id, a.code) < std::tie(b.receipt_key, b.ticket_id, b.code);
-  });
+  sort_findings(output.findings);
+  for (auto& c : output.claims) {
+    if (c.law_no == 0 || c.drugs.empty())
+      continue;
+    auto& lines = output.drug_lines[{c.office_no, c.month}];
+    for (auto& d : c.drugs) {
+      ++lines.first;
+      if (auto* facts = setup->facts->drug(d.code); facts && facts->generic)
+        ++lines.second;
+    }
+  }
   for (auto& f : output.findings)
     ++summary.findings_by_code[f.code];
   for (auto& t : impl_->feed.tickets())
@@ -395,9 +524,7 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
     bool used = inc && prev != inc->previous.ticket_use.end() && prev->second == "used";
     output.ticket_uses.push_back(match::use_of_ticket(t, used, as_of_month, output.findings));
   }
-  std::sort(output.findings.begin(), output.findings.end(), [](const match::finding& a, const match::finding& b) {
-    return std::tie(a.receipt_key, a.ticket_id, a.code) < std::tie(b.receipt_key, b.ticket_id, b.code);
-  });
+  sort_findings(output.findings);
   for (auto& report : impl_->feed.files()) {
     store::input_file in;
     in.path = report.file;
@@ -413,7 +540,8 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   summary.quarantined = output.quarantine.size();
   output.config_json = "{\"shards\":" + std::to_string(shard_count) + ",\"threads\":" + std::to_string(opts.threads)
                        + ",\"batch_size\":" + std::to_string(opts.batch_size) + ",\"as_of_month\":"
-                       + std::to_string(as_of_month) + "}";
+                       + std::to_string(as_of_month) + ",\"masters\":" + impl_->masters_json
+                       + ",\"checks\":" + checks::to_json(*setup->config) + "}";
   summary.match_seconds = seconds_since(match_start);
 
   // WRITE: the detached WRITER owns the HDF5 file.

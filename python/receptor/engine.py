@@ -6,6 +6,7 @@ import os
 from typing import Callable, Iterable
 
 from . import _core
+from ._masters import default_masters_dir
 from .results import Results, open_results
 
 __all__ = ["Engine"]
@@ -32,8 +33,26 @@ class Engine:
     and is safe to call twice; leaving the ``with`` block calls it.
     """
 
-    def __init__(self, shards: int = 8, threads: int = 2, batch_size: int = 2048, window: int = 8):
-        self._engine = _core.Engine(shards=shards, threads=threads, batch_size=batch_size, window=window)
+    def __init__(self, shards: int = 8, threads: int = 2, batch_size: int = 2048, window: int = 8, *,
+                 masters: str | os.PathLike | None = None, config: str | os.PathLike | None = None):
+        """Start the actor system.
+
+        Parameters
+        ----------
+        shards, threads, batch_size, window
+            How the work is spread; results never depend on them.
+        masters
+            Folder of the 支払基金 master files the checks read (default:
+            :func:`receptor.default_masters_dir`).
+        config
+            Thresholds of the checks and scores (``data/config/receptor.conf``
+            lists the built-in defaults).
+        """
+        if masters is None:
+            found = default_masters_dir()
+            masters = found if found is not None else ""
+        self._engine = _core.Engine(shards=shards, threads=threads, batch_size=batch_size, window=window,
+                                    masters=os.fspath(masters), config=os.fspath(config) if config else "")
         self.last_summary: dict | None = None
 
     def load(self, recipients=None, tickets=None, other_schemes=None) -> list[dict]:

@@ -29,8 +29,11 @@ feed::feed_file feed_kind(const std::string& kind) {
 
 class py_engine {
 public:
-  py_engine(uint32_t shards, uint32_t threads, size_t batch_size, size_t window) {
+  py_engine(uint32_t shards, uint32_t threads, size_t batch_size, size_t window, const std::string& masters,
+            const std::string& config) {
     actors::engine_options o;
+    o.masters_dir = masters;
+    o.config_file = config;
     o.shards = shards;
     o.threads = threads;
     o.batch_size = batch_size;
@@ -146,8 +149,9 @@ private:
 
 void register_engine(py::module_& m) {
   py::class_<py_engine>(m, "Engine", "The actor runtime: load the office's feed, run batches.")
-    .def(py::init<uint32_t, uint32_t, size_t, size_t>(), py::arg("shards") = 8, py::arg("threads") = 2,
-         py::arg("batch_size") = 2048, py::arg("window") = 8)
+    .def(py::init<uint32_t, uint32_t, size_t, size_t, const std::string&, const std::string&>(),
+         py::arg("shards") = 8, py::arg("threads") = 2, py::arg("batch_size") = 2048, py::arg("window") = 8,
+         py::arg("masters") = "", py::arg("config") = "")
     .def("load_feed", &py_engine::load_feed, py::arg("kind"), py::arg("path"),
          "Loads one feed file (recipients, tickets or other_schemes); returns its row counts.")
     .def("run", &py_engine::run, py::arg("receipts"), py::arg("out"), py::arg("progress") = py::none(),

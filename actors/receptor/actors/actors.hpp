@@ -9,22 +9,40 @@
 #include <vector>
 
 #include "receptor/actors/type_ids.hpp"
+#include "receptor/checks/check_config.hpp"
+#include "receptor/checks/clinical_facts.hpp"
 #include "receptor/feed/office_feed.hpp"
 #include "receptor/match/person_book.hpp"
 
 namespace receptor::actors {
 
-/// A SHARD owns the receipts, tickets and protection periods of a slice of
-/// people and matches them on request.
+/// What every SHARD and the AGGREGATOR read: the thresholds and the masters
+/// as the checks ask them. Shared read-only for the length of a run.
+struct check_setup {
+  std::shared_ptr<const checks::check_config> config;
+  std::shared_ptr<const checks::clinical_facts> facts;
+};
+
+/// A SHARD owns the receipts, tickets, protection periods and other schemes
+/// of a slice of people; it matches and checks them on request, and scores
+/// their person-months against the peer models the AGGREGATOR sends back.
 struct shard_state {
   match::person_book book;
+  check_setup setup;
+  std::vector<scores::person_month> features; ///< from the last match, until scored
   static inline const char* name = "shard";
 };
 
-/// Handles: ticket_batch, recipient_batch, office_list (setup);
+/// Handles: ticket_batch, recipient_batch, scheme_batch, office_list (setup);
 /// claim_batch → number of claims taken (the READER's window moves on it);
-/// (match_atom, match_request) → shard_result.
-caf::behavior shard(caf::stateful_actor<shard_state>* self);
+/// (match_atom, match_request) → shard_result;
+/// (score_atom, peer_model_set) → person_scores.
+caf::behavior shard(caf::stateful_actor<shard_state>* self, check_setup setup);
+
+/// The AGGREGATOR: sees every shard's per-group values, so peer statistics
+/// are exact whatever the sharding. Handles (fit_atom, person_feature_set) →
+/// peer_model_set and (score_atom, institution_set) → institution_scores.
+caf::behavior aggregator(caf::event_based_actor* self, check_setup setup);
 
 /// A READER parses one file at a time, finds the person behind each receipt
 /// and routes batches to the SHARDs, at most `window` batches in flight.

@@ -16,12 +16,21 @@
 
 namespace receptor::actors {
 
+struct check_setup;
+
 /// How a run is spread over actors. Results do not depend on any of it.
 struct engine_options {
   uint32_t shards = 8;        ///< SHARD actors, each owning a slice of people
   uint32_t threads = 2;       ///< scheduler threads (and READER actors)
   size_t batch_size = 2048;   ///< receipts per message to a SHARD
   size_t window = 8;          ///< batches a READER may have in flight
+  /// The 支払基金 master files the checks read (drugs, diseases, procedures).
+  /// Empty: $RECEPTOR_MASTERS, else the masters of the source tree; without
+  /// any, the drug and disease checks find nothing and the result says so.
+  std::filesystem::path masters_dir;
+  /// Thresholds of the checks and scores (data/config/receptor.conf);
+  /// empty: the built-in defaults.
+  std::filesystem::path config_file;
 };
 
 /// Where a run is, for a progress bar. Delivered on the thread that called
@@ -110,6 +119,9 @@ private:
   // read into `parsed` (by input index) when given.
   expected<run_summary> pipeline(std::vector<input_slot> inputs, const std::filesystem::path& out,
                                  std::vector<std::vector<match::claim>>* parsed, incremental* inc);
+
+  // The thresholds and masters of this engine's runs, loaded once.
+  expected<check_setup> check_setup_for_run();
 
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "receptor/match/person_book.hpp"
+#include "receptor/scores/peer_scores.hpp"
 #include "receptor/store/run_results.hpp"
 
 namespace receptor::actors {
@@ -32,6 +33,11 @@ struct ticket_batch {
 /// Protection periods of the people a shard owns.
 struct recipient_batch {
   std::vector<match::recipient_row> rows;
+};
+
+/// Other schemes (他法) of the people a shard owns.
+struct scheme_batch {
+  std::vector<match::scheme_row> rows;
 };
 
 /// Offices that delivered tickets (NO_TICKET_FEED for the others).
@@ -57,9 +63,41 @@ struct file_done {
   std::string error;      ///< the file could not be read at all
 };
 
-/// Everything one SHARD decided.
+/// Everything one SHARD decided: statuses and findings, the features of
+/// its person-months (for the AGGREGATOR; the SHARD keeps them to score),
+/// and its partial sums per institution-month.
 struct shard_result {
   match::match_results results;
+  std::vector<scores::person_month> features;
+  std::vector<scores::institution_month> institutions;
+};
+
+/// Every shard's person-month features, for the AGGREGATOR to fit peer models.
+struct person_feature_set {
+  std::vector<scores::person_month> rows;
+};
+
+/// The peer models the AGGREGATOR fitted, sent back to every SHARD.
+struct peer_model_set {
+  std::vector<stats::peer_model> models;
+};
+
+/// A SHARD's scored person-months and its ANOMALOUS_PERSON findings.
+struct person_scores {
+  std::vector<scores::person_month> rows;
+  std::vector<scores::scored> scores;  ///< same order as rows
+  std::vector<match::finding> findings;
+};
+
+/// Every shard's institution partials, for the AGGREGATOR to add and score.
+struct institution_set {
+  std::vector<scores::institution_month> rows;
+};
+
+/// Scored institution-months and their ANOMALOUS_INSTITUTION findings.
+struct institution_scores {
+  std::vector<scores::institution_score> rows;
+  std::vector<match::finding> findings;
 };
 
 /// What the WRITER is asked to write.
@@ -84,6 +122,11 @@ typename Inspector::result_type inspect(Inspector& f, claim& x) {
            x.institution, x.care_days, x.days, x.points, x.copay, x.name, x.name_key, x.birth_date, x.sex,
            x.search_no, x.insured, x.insurance_excluded, x.person_id, x.identified, x.admission_date, x.prescriber,
            x.other_laws, x.diseases, x.procedures, x.drugs, x.group_points);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scheme_row& x) {
+  return f(caf::meta::type_name("scheme_row"), x.office_no, x.person_id, x.law_no, x.valid_from, x.valid_to);
 }
 
 template <class Inspector>
@@ -129,6 +172,104 @@ typename Inspector::result_type inspect(Inspector& f, match_results& x) {
 
 } // namespace receptor::match
 
+namespace receptor::actors::detail {
+
+/// Doubles as their bit patterns, for the wire (see the note at the top).
+inline std::vector<uint64_t> to_bits(const std::vector<double>& xs) {
+  std::vector<uint64_t> out(xs.size());
+  if (!xs.empty())
+    std::memcpy(out.data(), xs.data(), xs.size() * sizeof(double));
+  return out;
+}
+
+inline std::vector<double> from_bits(const std::vector<uint64_t>& xs) {
+  std::vector<double> out(xs.size());
+  if (!xs.empty())
+    std::memcpy(out.data(), xs.data(), xs.size() * sizeof(double));
+  return out;
+}
+
+inline uint64_t to_bits(double x) {
+  uint64_t b = 0;
+  std::memcpy(&b, &x, sizeof b);
+  return b;
+}
+
+inline double from_bits(uint64_t b) {
+  double x = 0;
+  std::memcpy(&x, &b, sizeof x);
+  return x;
+}
+
+} // namespace receptor::actors::detail
+
+namespace receptor::stats {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, robust_scale& x) {
+  auto median = actors::detail::to_bits(x.median), scale = actors::detail::to_bits(x.scale);
+  auto restore = caf::meta::load_callback([&]() -> caf::error {
+    x.median = actors::detail::from_bits(median);
+    x.scale = actors::detail::from_bits(scale);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("robust_scale"), median, scale, x.method, restore);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_model& x) {
+  auto covariance = actors::detail::to_bits(x.covariance);
+  auto shrinkage = actors::detail::to_bits(x.shrinkage);
+  auto restore = caf::meta::load_callback([&]() -> caf::error {
+    x.covariance = actors::detail::from_bits(covariance);
+    x.shrinkage = actors::detail::from_bits(shrinkage);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("peer_model"), x.peer_group, x.members, x.features, covariance, shrinkage, restore);
+}
+
+} // namespace receptor::stats
+
+namespace receptor::scores {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, person_month& x) {
+  auto features = actors::detail::to_bits(x.features);
+  auto restore = caf::meta::load_callback([&]() -> caf::error {
+    x.features = actors::detail::from_bits(features);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("person_month"), x.office_no, x.person_id, x.month, x.peer_group, features, restore);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, institution_month& x) {
+  return f(caf::meta::type_name("institution_month"), x.institution, x.month, x.kind, x.receipts, x.inpatient_receipts,
+           x.patients, x.frequent_patients, x.psychotropic_patients, x.points, x.days, x.drug_lines, x.brand_lines);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scored& x) {
+  auto score = actors::detail::to_bits(x.score);
+  auto restore = caf::meta::load_callback([&]() -> caf::error {
+    x.score = actors::detail::from_bits(score);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("scored"), score, x.peer_group, x.top_features, restore);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, institution_score& x) {
+  auto features = actors::detail::to_bits(x.features);
+  auto restore = caf::meta::load_callback([&]() -> caf::error {
+    x.features = actors::detail::from_bits(features);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("institution_score"), x.totals, features, x.result, restore);
+}
+
+} // namespace receptor::scores
+
 namespace receptor::store {
 
 template <class Inspector>
@@ -167,6 +308,36 @@ typename Inspector::result_type inspect(Inspector& f, recipient_batch& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scheme_batch& x) {
+  return f(caf::meta::type_name("scheme_batch"), x.rows);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, person_feature_set& x) {
+  return f(caf::meta::type_name("person_feature_set"), x.rows);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_model_set& x) {
+  return f(caf::meta::type_name("peer_model_set"), x.models);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, person_scores& x) {
+  return f(caf::meta::type_name("person_scores"), x.rows, x.scores, x.findings);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, institution_set& x) {
+  return f(caf::meta::type_name("institution_set"), x.rows);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, institution_scores& x) {
+  return f(caf::meta::type_name("institution_scores"), x.rows, x.findings);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, office_list& x) {
   return f(caf::meta::type_name("office_list"), x.offices);
 }
@@ -183,7 +354,7 @@ typename Inspector::result_type inspect(Inspector& f, match_request& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_result& x) {
-  return f(caf::meta::type_name("shard_result"), x.results);
+  return f(caf::meta::type_name("shard_result"), x.results, x.features, x.institutions);
 }
 
 template <class Inspector>

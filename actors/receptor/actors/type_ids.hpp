@@ -19,6 +19,12 @@ CAF_BEGIN_TYPE_ID_BLOCK(receptor, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(receptor, (receptor::actors::match_request))
   CAF_ADD_TYPE_ID(receptor, (receptor::actors::shard_result))
   CAF_ADD_TYPE_ID(receptor, (receptor::actors::write_request))
+  CAF_ADD_TYPE_ID(receptor, (receptor::actors::scheme_batch))
+  CAF_ADD_TYPE_ID(receptor, (receptor::actors::person_feature_set))
+  CAF_ADD_TYPE_ID(receptor, (receptor::actors::peer_model_set))
+  CAF_ADD_TYPE_ID(receptor, (receptor::actors::person_scores))
+  CAF_ADD_TYPE_ID(receptor, (receptor::actors::institution_set))
+  CAF_ADD_TYPE_ID(receptor, (receptor::actors::institution_scores))
 
   // READER: read a file (index, path) and route its receipts to the SHARDs.
   CAF_ADD_ATOM(receptor, receptor::actors, read_atom, "read")
@@ -26,6 +32,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(receptor, caf::first_custom_type_id)
   CAF_ADD_ATOM(receptor, receptor::actors, match_atom, "match")
   // WRITER: write a result file.
   CAF_ADD_ATOM(receptor, receptor::actors, write_atom, "write")
+  // AGGREGATOR: fit peer models from every shard's person-months.
+  CAF_ADD_ATOM(receptor, receptor::actors, fit_atom, "fit")
+  // SHARD: score person-months against peer models; AGGREGATOR: score institutions.
+  CAF_ADD_ATOM(receptor, receptor::actors, score_atom, "score")
 
 CAF_END_TYPE_ID_BLOCK(receptor)
 

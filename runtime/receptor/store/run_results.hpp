@@ -2,12 +2,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "receptor/error.hpp"
 #include "receptor/match/person_book.hpp"
+#include "receptor/scores/peer_scores.hpp"
 
 namespace receptor::store {
 
@@ -43,12 +45,17 @@ struct run_output {
   std::vector<match::ticket_use> ticket_uses;  ///< same order as tickets
   std::vector<match::finding> findings;        ///< sorted by (receipt_key, ticket_id, code)
   std::vector<quarantine_entry> quarantine;
+  std::vector<scores::person_month> person_rows;        ///< sorted by (office, person, month)
+  std::vector<scores::scored> person_scores;            ///< same order as person_rows
+  std::vector<scores::institution_score> institution_scores; ///< sorted by (institution, month)
+  /// Office × month: (drug lines, 後発品 lines) of welfare receipts, for the summary's generic share.
+  std::map<std::pair<std::string, uint32_t>, std::pair<uint64_t, uint64_t>> drug_lines;
   std::string config_json;
 };
 
 /// Writes the result file: temp file in the same folder, atomic rename.
-/// Tables: receipts, tickets, findings, quarantine, summary, and the
-/// (empty until scored) scores_person and scores_institution.
+/// Tables: receipts, tickets, findings, quarantine, summary, scores_person
+/// and scores_institution (with one `f_<feature>` column per feature).
 error write_results(const std::filesystem::path& path, const run_output& run);
 
 /// What an earlier run decided, read back from its result file: the outcome

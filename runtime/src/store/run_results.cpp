@@ -6,6 +6,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -201,13 +203,26 @@ column_table summary_table(const run_output& run, error& err) {
     if (s < statuses)
       ++cell.by_status[s];
   }
-  for (auto& f : run.findings)
+  // Every check code gets a column, found or not, so notebooks can rely on them.
+  static const char* const check_codes[] = {
+    "FREQUENT_VISITS", "MULTI_INSTITUTION", "SAME_DAY_VISITS", "PSYCHOTROPIC_MULTI_SOURCE", "POLYPHARMACY",
+    "LONG_PRESCRIPTION", "BRAND_OVER_GENERIC", "LONG_STAY", "DISPENSING_WITHOUT_PRESCRIPTION",
+    "PRESCRIPTION_NOT_DISPENSED", "OTHER_SCHEME_FIRST", "OTHER_SCHEME_CANDIDATE", "TICKET_UNUSED",
+    "ANOMALOUS_PERSON"};
+  std::map<std::pair<std::string, uint32_t>, std::map<std::string, uint64_t>> by_code;
+  for (auto& f : run.findings) {
+    if (f.office_no.empty())
+      continue; // institution-level findings belong to no office
     ++cells[{f.office_no, f.month}].findings;
+    ++by_code[{f.office_no, f.month}][f.code];
+  }
   table_builder t;
   string_array office, month;
-  std::vector<uint64_t> receipts, findings;
+  std::vector<uint64_t> receipts, findings, drugs, generics;
+  std::vector<double> generic_share;
   std::vector<int64_t> points;
   std::vector<std::vector<uint64_t>> by_status(statuses);
+  std::vector<std::vector<uint64_t>> per_code(std::size(check_codes));
   for (auto& [key, cell] : cells) {
     office.push_back(key.first);
     month.push_back(iso_month(key.second));
@@ -216,6 +231,17 @@ column_table summary_table(const run_output& run, error& err) {
     findings.push_back(cell.findings);
     for (int s = 0; s < statuses; ++s)
       by_status[static_cast<size_t>(s)].push_back(cell.by_status[s]);
+    auto lines = run.drug_lines.count(key) ? run.drug_lines.at(key) : std::pair<uint64_t, uint64_t>{0, 0};
+    drugs.push_back(lines.first);
+    generics.push_back(lines.second);
+    // No drugs billed: the share is undefined, not 0.
+    generic_share.push_back(lines.first ? static_cast<double>(lines.second) / static_cast<double>(lines.first)
+                                        : std::numeric_limits<double>::quiet_NaN());
+    auto codes = by_code.find(key);
+    for (size_t k = 0; k < std::size(check_codes); ++k)
+      per_code[k].push_back(codes == by_code.end() || !codes->second.count(check_codes[k])
+                              ? 0
+                              : codes->second.at(check_codes[k]));
   }
   t.add("office_no", std::move(office));
   t.add("month", std::move(month));
@@ -224,22 +250,72 @@ column_table summary_table(const run_output& run, error& err) {
     t.add(match::to_string(static_cast<match::status>(s)), std::move(by_status[static_cast<size_t>(s)]));
   t.add("points", std::move(points));
   t.add("findings", std::move(findings));
+  t.add("drug_lines", std::move(drugs));
+  t.add("generic_lines", std::move(generics));
+  t.add("generic_share", std::move(generic_share));
+  for (size_t k = 0; k < std::size(check_codes); ++k)
+    t.add(std::string{"findings_"} + check_codes[k], std::move(per_code[k]));
   err = std::move(t.first);
   return std::move(t.table);
 }
 
-column_table scores_table(bool person, error& err) {
+column_table person_scores_table(const run_output& run, error& err) {
   table_builder t;
-  if (person) {
-    t.add("office_no", string_array{});
-    t.add("person_id", string_array{});
-  } else {
-    t.add("institution", string_array{});
+  string_array office, person, month, group, top;
+  std::vector<double> score;
+  auto& names = scores::person_feature_names();
+  std::vector<std::vector<double>> features(names.size());
+  for (size_t i = 0; i < run.person_rows.size(); ++i) {
+    auto& r = run.person_rows[i];
+    office.push_back(r.office_no);
+    person.push_back(r.person_id);
+    month.push_back(iso_month(r.month));
+    auto* s = i < run.person_scores.size() ? &run.person_scores[i] : nullptr;
+    score.push_back(s ? s->score : 0.0);
+    group.push_back(s ? s->peer_group : r.peer_group);
+    top.push_back(s ? s->top_features : std::string{});
+    for (size_t j = 0; j < names.size(); ++j)
+      features[j].push_back(j < r.features.size() ? r.features[j] : 0.0);
   }
-  t.add("month", string_array{});
-  t.add("score", std::vector<double>{});
-  t.add("peer_group", string_array{});
-  t.add("top_features", string_array{});
+  t.add("office_no", std::move(office));
+  t.add("person_id", std::move(person));
+  t.add("month", std::move(month));
+  t.add("score", std::move(score));
+  t.add("peer_group", std::move(group));
+  t.add("top_features", std::move(top));
+  for (size_t j = 0; j < names.size(); ++j)
+    t.add("f_" + names[j], std::move(features[j]));
+  err = std::move(t.first);
+  return std::move(t.table);
+}
+
+column_table institution_scores_table(const run_output& run, error& err) {
+  table_builder t;
+  string_array institution, month, group, top;
+  std::vector<double> score;
+  std::vector<uint64_t> receipts, patients;
+  auto& names = scores::institution_feature_names();
+  std::vector<std::vector<double>> features(names.size());
+  for (auto& r : run.institution_scores) {
+    institution.push_back(r.totals.institution);
+    month.push_back(iso_month(r.totals.month));
+    score.push_back(r.result.score);
+    group.push_back(r.result.peer_group);
+    top.push_back(r.result.top_features);
+    receipts.push_back(r.totals.receipts);
+    patients.push_back(r.totals.patients);
+    for (size_t j = 0; j < names.size(); ++j)
+      features[j].push_back(j < r.features.size() ? r.features[j] : 0.0);
+  }
+  t.add("institution", std::move(institution));
+  t.add("month", std::move(month));
+  t.add("score", std::move(score));
+  t.add("peer_group", std::move(group));
+  t.add("top_features", std::move(top));
+  t.add("receipts", std::move(receipts));
+  t.add("patients", std::move(patients));
+  for (size_t j = 0; j < names.size(); ++j)
+    t.add("f_" + names[j], std::move(features[j]));
   err = std::move(t.first);
   return std::move(t.table);
 }
@@ -381,21 +457,14 @@ error write_results(const std::filesystem::path& path, const run_output& run) {
   using builder = column_table (*)(const run_output&, error&);
   const std::pair<const char*, builder> tables[] = {
     {"receipts", receipts_table}, {"tickets", tickets_table}, {"findings", findings_table},
-    {"quarantine", quarantine_table}, {"summary", summary_table}};
+    {"quarantine", quarantine_table}, {"summary", summary_table},
+    {"scores_person", person_scores_table}, {"scores_institution", institution_scores_table}};
   for (auto& [name, build] : tables) {
     error err;
     auto table = build(run, err);
     if (err)
       return make_error(err.code, std::string{name} + ": " + err.message);
     if (auto werr = writer.write_table(name, table))
-      return werr;
-  }
-  for (bool person : {true, false}) {
-    error err;
-    auto table = scores_table(person, err);
-    if (err)
-      return err;
-    if (auto werr = writer.write_table(person ? "scores_person" : "scores_institution", table))
       return werr;
   }
   return writer.commit();
