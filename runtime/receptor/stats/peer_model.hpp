@@ -59,6 +59,19 @@ struct peer_model {
 peer_model fit_peer_model(std::string peer_group, const Eigen::Ref<const Eigen::MatrixXd>& rows,
                           double shrinkage);
 
+/// Below this relative distance from μ·I a covariance counts as isotropic.
+inline constexpr double ledoit_wolf_isotropic = 1e-12;
+
+/// The Ledoit–Wolf estimate of λ for the same rows (an option; the default is
+/// the fixed `default_shrinkage`): the λ minimising the expected squared
+/// error of the shrunk covariance of the winsorized z values, by the formula
+/// of `sklearn.covariance.ledoit_wolf_shrinkage` (biased covariance, target
+/// μ·I). n < 2, p = 0, or a covariance already equal to μ·I (‖E - μI‖²/p ≤
+/// ledoit_wolf_isotropic·μ², always so for p = 1) give 1.
+/// Deterministic and order-independent like `fit_peer_model`; use as
+/// `fit_peer_model(group, rows, ledoit_wolf_shrinkage(rows))`.
+double ledoit_wolf_shrinkage(const Eigen::Ref<const Eigen::MatrixXd>& rows);
+
 /// One observation's score.
 struct person_score {
   double score = 0;                                 ///< Mahalanobis distance d ≥ 0.

@@ -50,27 +50,77 @@ double clamp_shrinkage(double lambda) {
 
 } // namespace
 
+namespace {
+
+// The robust scales of a group and its z values winsorized at
+// ±covariance_clip_z, centred on their column means, rows in sorted order.
+struct centred_group {
+  std::vector<robust_scale> features;
+  Eigen::MatrixXd z;
+};
+
+centred_group centre_group(const Eigen::Ref<const Eigen::MatrixXd>& rows) {
+  auto n = rows.rows();
+  auto p = rows.cols();
+  Eigen::MatrixXd x = sorted_rows(rows);
+  centred_group g;
+  g.features.reserve(static_cast<size_t>(p));
+  g.z.resize(n, p);
+  for (Eigen::Index j = 0; j < p; ++j) {
+    std::vector<double> column(x.col(j).begin(), x.col(j).end());
+    g.features.push_back(fit_robust_scale(std::move(column)));
+    // Winsorized for the covariance only: an outlier in the group must not
+    // inflate the spread it is measured against (with the plain sample
+    // covariance one member's d can never exceed (n-1)/sqrt(n)).
+    for (Eigen::Index i = 0; i < n; ++i)
+      g.z(i, j) = robust_z(x(i, j), g.features.back(), covariance_clip_z);
+  }
+  if (n == 0)
+    return g;
+  // Explicit loops in the sorted row order: the sums, and so the bits, are fixed.
+  for (Eigen::Index j = 0; j < p; ++j) {
+    double sum = 0;
+    for (Eigen::Index i = 0; i < n; ++i)
+      sum += g.z(i, j);
+    g.z.col(j).array() -= sum / static_cast<double>(n);
+  }
+  return g;
+}
+
+// zᵀz / divisor, p×p row-major, symmetric by construction.
+std::vector<double> cross_products(const Eigen::MatrixXd& z, double divisor) {
+  auto pu = static_cast<size_t>(z.cols());
+  std::vector<double> s(pu * pu, 0.0);
+  for (size_t j = 0; j < pu; ++j)
+    for (size_t k = j; k < pu; ++k) {
+      double sum = 0;
+      for (Eigen::Index i = 0; i < z.rows(); ++i)
+        sum += z(i, static_cast<Eigen::Index>(j)) * z(i, static_cast<Eigen::Index>(k));
+      s[j * pu + k] = s[k * pu + j] = sum / divisor;
+    }
+  return s;
+}
+
+double mean_diagonal(const std::vector<double>& s, size_t p) {
+  double trace = 0;
+  for (size_t j = 0; j < p; ++j)
+    trace += s[j * p + j];
+  return trace / static_cast<double>(p);
+}
+
+} // namespace
+
 peer_model fit_peer_model(std::string peer_group, const Eigen::Ref<const Eigen::MatrixXd>& rows,
                           double shrinkage) {
   peer_model m;
   m.peer_group = std::move(peer_group);
   m.members = static_cast<uint64_t>(rows.rows());
   auto n = rows.rows();
-  auto p = rows.cols();
-  auto pu = static_cast<size_t>(p);
-  Eigen::MatrixXd x = sorted_rows(rows);
-
-  m.features.reserve(pu);
-  Eigen::MatrixXd z(n, p);
-  for (Eigen::Index j = 0; j < p; ++j) {
-    std::vector<double> column(x.col(j).begin(), x.col(j).end());
-    m.features.push_back(fit_robust_scale(std::move(column)));
-    for (Eigen::Index i = 0; i < n; ++i)
-      z(i, j) = robust_z(x(i, j), m.features.back());
-  }
-
+  auto pu = static_cast<size_t>(rows.cols());
+  auto g = centre_group(rows);
+  m.features = std::move(g.features);
   m.covariance.assign(pu * pu, 0.0);
-  if (n < 2) {
+  if (n < 2 || pu == 0) {
     // No spread to estimate: every feature counts alone, in robust units.
     for (size_t j = 0; j < pu; ++j)
       m.covariance[j * pu + j] = 1.0;
@@ -78,34 +128,9 @@ peer_model fit_peer_model(std::string peer_group, const Eigen::Ref<const Eigen::
     return m;
   }
 
-  // Winsorized for the covariance only: an outlier in the group must not
-  // inflate the spread it is measured against (with the plain sample
-  // covariance one member's d can never exceed (n-1)/sqrt(n)).
-  z = z.cwiseMax(-covariance_clip_z).cwiseMin(covariance_clip_z);
-  // Explicit loops in the sorted row order: the sums, and so the bits, are fixed.
-  std::vector<double> mean(pu, 0.0);
-  for (Eigen::Index j = 0; j < p; ++j) {
-    double sum = 0;
-    for (Eigen::Index i = 0; i < n; ++i)
-      sum += z(i, j);
-    mean[static_cast<size_t>(j)] = sum / static_cast<double>(n);
-  }
-  for (Eigen::Index j = 0; j < p; ++j)
-    z.col(j).array() -= mean[static_cast<size_t>(j)];
-  std::vector<double> s(pu * pu, 0.0);
-  for (size_t j = 0; j < pu; ++j)
-    for (size_t k = j; k < pu; ++k) {
-      double sum = 0;
-      for (Eigen::Index i = 0; i < n; ++i)
-        sum += z(i, static_cast<Eigen::Index>(j)) * z(i, static_cast<Eigen::Index>(k));
-      s[j * pu + k] = s[k * pu + j] = sum / static_cast<double>(n - 1);
-    }
-
-  double trace = 0;
-  for (size_t j = 0; j < pu; ++j)
-    trace += s[j * pu + j];
-  double target = p > 0 ? trace / static_cast<double>(p) : 1.0;
-  if (!(target > 0) || !std::isfinite(target))
+  auto s = cross_products(g.z, static_cast<double>(n - 1));
+  double target = mean_diagonal(s, pu);
+  if (!(target > 0))
     target = 1.0; // every z is equal: the identity keeps the scale in robust units
   double lambda = clamp_shrinkage(shrinkage);
   // Floored at 1 robust unit: Σ ≥ 1e-9·I, so with |z| ≤ 1e6 every d² is finite.
@@ -117,6 +142,38 @@ peer_model fit_peer_model(std::string peer_group, const Eigen::Ref<const Eigen::
     m.covariance[j * pu + j] += lambda * target + ridge;
   m.shrinkage = lambda;
   return m;
+}
+
+double ledoit_wolf_shrinkage(const Eigen::Ref<const Eigen::MatrixXd>& rows) {
+  auto n = rows.rows();
+  auto pu = static_cast<size_t>(rows.cols());
+  if (n < 2 || pu == 0)
+    return 1.0;
+  auto g = centre_group(rows);
+  const auto& z = g.z;
+  auto nd = static_cast<double>(n);
+  auto pd = static_cast<double>(pu);
+  // The formulas of sklearn.covariance.ledoit_wolf_shrinkage, on the biased
+  // covariance E = zᵀz / n.
+  auto e = cross_products(z, nd);
+  double mu = mean_diagonal(e, pu);
+  double e_squares = 0; // ‖E‖²_F
+  for (double v : e)
+    e_squares += v * v;
+  double fourth = 0; // Σ_jk Σ_i z_ij² z_ik²
+  for (size_t j = 0; j < pu; ++j)
+    for (size_t k = 0; k < pu; ++k)
+      for (Eigen::Index i = 0; i < n; ++i) {
+        double a = z(i, static_cast<Eigen::Index>(j)), b = z(i, static_cast<Eigen::Index>(k));
+        fourth += a * a * b * b;
+      }
+  double beta = (fourth / nd - e_squares) / (pd * nd);
+  double delta = (e_squares - pd * mu * mu) / pd; // ‖E - μI‖²_F / p
+  // E is μ·I up to rounding (always so for p = 1), or 0: every λ gives the
+  // same Σ, and 1 also turns E = 0 into the identity.
+  if (!(delta > ledoit_wolf_isotropic * mu * mu))
+    return 1.0;
+  return std::clamp(std::min(beta, delta) / delta, 0.0, 1.0);
 }
 
 peer_scorer::peer_scorer(const peer_model& model) : scales_(model.features) {

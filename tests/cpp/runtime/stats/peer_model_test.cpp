@@ -147,6 +147,36 @@ TEST(StatsPeerModel, matches_numpy_reference_values) {
     EXPECT_NEAR(scored[i].score, row_scores[i], 1e-9 * row_scores[i]) << i;
 }
 
+// NumPy, continuing the reference above (the formula of sklearn's ledoit_wolf_shrinkage):
+//   W = np.clip(Z, -3, 3); W = W - W.mean(axis=0); n, p = W.shape
+//   mu = np.sum(W**2) / n / p
+//   beta_ = np.sum((W**2).T @ W**2); delta_ = np.sum((W.T @ W) ** 2) / n**2
+//   beta = (beta_ / n - delta_) / (p * n); delta = (delta_ - p * mu**2) / p
+//   lam = min(beta, delta) / delta
+TEST(StatsPeerModel, ledoit_wolf_matches_numpy_and_is_order_independent) {
+  auto rows = matrix({{1.0, 10.0, 0.5}, {2.0, 12.0, 0.7}, {3.0, 11.0, 0.2},
+                      {4.0, 15.0, 0.9}, {2.5, 13.0, 0.4}, {9.0, 30.0, 0.1}});
+  double lambda = ledoit_wolf_shrinkage(rows);
+  EXPECT_NEAR(lambda, 0.6838845615183619, 1e-9);
+  EXPECT_TRUE(same_bits(ledoit_wolf_shrinkage(shuffled(rows, 9)), lambda));
+  EXPECT_EQ(fit_peer_model("g", rows, lambda).shrinkage, lambda);
+
+  // Correlated features, many members: little to shrink; fewer members than features: much.
+  auto correlated = normal_rows(2000, 3, 1);
+  correlated.col(1) = 2 * correlated.col(0) + correlated.col(1) / 2;
+  double many = ledoit_wolf_shrinkage(correlated);
+  double few = ledoit_wolf_shrinkage(normal_rows(4, 10, 1));
+  EXPECT_LT(many, 0.05);
+  // Independent features of equal robust spread: the target μ·I is the truth, shrink (almost) fully.
+  EXPECT_GT(ledoit_wolf_shrinkage(normal_rows(2000, 3, 1)), 0.9);
+  EXPECT_GT(few, 0.3);
+  EXPECT_LE(few, 1.0);
+  EXPECT_EQ(ledoit_wolf_shrinkage(Eigen::MatrixXd(1, 3)), 1.0);
+  EXPECT_EQ(ledoit_wolf_shrinkage(normal_rows(30, 1, 2)), 1.0); // p = 1: λ changes nothing
+  Eigen::MatrixXd constant = Eigen::MatrixXd::Constant(5, 2, 3.0);
+  EXPECT_EQ(ledoit_wolf_shrinkage(constant), 1.0);
+}
+
 TEST(StatsPeerModel, an_outlier_scores_far_above_the_inliers) {
   auto rows = normal_rows(60, 5, 11);
   // Ordinary in every single feature's range but feature 3, far out in feature 3.
