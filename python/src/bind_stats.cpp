@@ -111,6 +111,15 @@ void register_stats(py::module_& m) {
     "method, covariance (p, p) and shrinkage.");
 
   s.def(
+    "ledoit_wolf_shrinkage",
+    [](const array_f64& rows) {
+      auto x = to_matrix(rows, "rows");
+      py::gil_scoped_release release;
+      return stats::ledoit_wolf_shrinkage(x);
+    },
+    py::arg("rows"), "The Ledoit-Wolf shrinkage for rows (n, p), to pass to fit_peer_model.");
+
+  s.def(
     "score_rows",
     [](const py::dict& model_dict, const array_f64& rows, size_t top_k) {
       auto model = from_dict(model_dict);

@@ -51,6 +51,25 @@ def numpy_model(rows, shrinkage):
     return median, scale, method, covariance, shrinkage
 
 
+def numpy_ledoit_wolf(rows):
+    """sklearn.covariance.ledoit_wolf_shrinkage on the centred, winsorized z values."""
+    n, p = rows.shape
+    if n < 2:
+        return 1.0
+    fitted = [numpy_scale(rows[:, j]) for j in range(p)]
+    z = numpy_z(rows, np.array([f[0] for f in fitted]), np.array([f[1] for f in fitted]))
+    w = np.clip(z, -COVARIANCE_CLIP_Z, COVARIANCE_CLIP_Z)
+    w = w - w.mean(axis=0)
+    mu = np.sum(w**2) / n / p
+    beta_ = np.sum((w**2).T @ w**2)
+    delta_ = np.sum((w.T @ w) ** 2) / n**2
+    beta = (beta_ / n - delta_) / (p * n)
+    delta = (delta_ - p * mu**2) / p
+    if not delta > 1e-12 * mu**2:  # isotropic already: any λ gives the same covariance
+        return 1.0
+    return min(beta, delta) / delta
+
+
 def numpy_scores(rows, median, scale, covariance):
     z = numpy_z(rows, median, scale)
     solved = np.linalg.solve(covariance, z.T).T
@@ -128,6 +147,16 @@ def test_model_and_scores_equal_numpy(seed, n, p, shrinkage, non_finite):
         assert_close(chosen, np.sort(np.abs(contributions[i]))[::-1][: len(features)])
         for index, value in features:
             assert value == z[i, index]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 30), p=st.integers(1, 7))
+def test_ledoit_wolf_shrinkage_equals_numpy(seed, n, p):
+    rows = sample_rows(seed, n, p, non_finite=False)
+    expected = numpy_ledoit_wolf(rows)
+    shrinkage = stats.ledoit_wolf_shrinkage(rows)
+    assert 0.0 <= shrinkage <= 1.0
+    assert shrinkage == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
 @pytest.mark.parametrize("n", [0, 1])
