@@ -261,7 +261,7 @@ column_table summary_table(const run_output& run, error& err) {
 
 column_table person_scores_table(const run_output& run, error& err) {
   table_builder t;
-  string_array office, person, month, group, top;
+  string_array office, person, month, group, model, top;
   std::vector<double> score;
   auto& names = scores::person_feature_names();
   std::vector<std::vector<double>> features(names.size());
@@ -272,7 +272,8 @@ column_table person_scores_table(const run_output& run, error& err) {
     month.push_back(iso_month(r.month));
     auto* s = i < run.person_scores.size() ? &run.person_scores[i] : nullptr;
     score.push_back(s ? s->score : 0.0);
-    group.push_back(s ? s->peer_group : r.peer_group);
+    group.push_back(r.peer_group);
+    model.push_back(s ? s->peer_group : std::string{});
     top.push_back(s ? s->top_features : std::string{});
     for (size_t j = 0; j < names.size(); ++j)
       features[j].push_back(j < r.features.size() ? r.features[j] : 0.0);
@@ -282,6 +283,8 @@ column_table person_scores_table(const run_output& run, error& err) {
   t.add("month", std::move(month));
   t.add("score", std::move(score));
   t.add("peer_group", std::move(group));
+  // The group whose model scored the row: "all" when its own was too small.
+  t.add("model_group", std::move(model));
   t.add("top_features", std::move(top));
   for (size_t j = 0; j < names.size(); ++j)
     t.add("f_" + names[j], std::move(features[j]));
@@ -291,7 +294,7 @@ column_table person_scores_table(const run_output& run, error& err) {
 
 column_table institution_scores_table(const run_output& run, error& err) {
   table_builder t;
-  string_array institution, month, group, top;
+  string_array institution, month, group, model, top;
   std::vector<double> score;
   std::vector<uint64_t> receipts, patients;
   auto& names = scores::institution_feature_names();
@@ -300,7 +303,8 @@ column_table institution_scores_table(const run_output& run, error& err) {
     institution.push_back(r.totals.institution);
     month.push_back(iso_month(r.totals.month));
     score.push_back(r.result.score);
-    group.push_back(r.result.peer_group);
+    group.push_back(scores::institution_peer_group(r.totals));
+    model.push_back(r.result.peer_group);
     top.push_back(r.result.top_features);
     receipts.push_back(r.totals.receipts);
     patients.push_back(r.totals.patients);
@@ -311,6 +315,7 @@ column_table institution_scores_table(const run_output& run, error& err) {
   t.add("month", std::move(month));
   t.add("score", std::move(score));
   t.add("peer_group", std::move(group));
+  t.add("model_group", std::move(model));
   t.add("top_features", std::move(top));
   t.add("receipts", std::move(receipts));
   t.add("patients", std::move(patients));

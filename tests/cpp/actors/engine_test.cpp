@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "receptor/match/claim.hpp"
+#include "receptor/scores/peer_scores.hpp"
 #include "receptor/store/result_file.hpp"
 #include "receptor/synth/generation.hpp"
 #include "receptor/uke/reader.hpp"
@@ -146,7 +148,8 @@ TEST_F(engine_fixture, results_do_not_depend_on_shards_or_threads) {
       auto summary = run(shards, threads, out);
       ASSERT_TRUE(summary.has_value()) << summary.error_value().message;
       EXPECT_EQ(summary->receipts, 3000u);
-      for (auto table : {"receipts", "tickets", "findings", "quarantine", "summary"}) {
+      for (auto table :
+           {"receipts", "tickets", "findings", "quarantine", "summary", "scores_person", "scores_institution"}) {
         auto text = dump(out, table);
         if (first)
           reference[table] = text;
@@ -160,6 +163,43 @@ TEST_F(engine_fixture, results_do_not_depend_on_shards_or_threads) {
   auto statuses = dump(dir_ / "r_1_1.h5", "receipts");
   for (auto code : {"MATCHED", "NO_TICKET", "COPAY_MISMATCH", "UNKNOWN_RECIPIENT"})
     EXPECT_NE(statuses.find(code), std::string::npos) << code;
+  // … and for the checks and scores, whose findings the comparison covered.
+  auto findings = dump(dir_ / "r_1_1.h5", "findings");
+  for (auto code : {"BRAND_OVER_GENERIC", "DISPENSING_WITHOUT_PRESCRIPTION", "ANOMALOUS_PERSON"})
+    EXPECT_NE(findings.find(code), std::string::npos) << code;
+  EXPECT_GT(reference["scores_person"].size(), 1000u);
+}
+
+// The SHARDs score with models the AGGREGATOR fitted from every shard's
+// values: the scores equal fitting and scoring everyone in one process.
+TEST_F(engine_fixture, scores_equal_a_single_process_computation) {
+  auto out = dir_ / "scores_64.h5";
+  ASSERT_TRUE(run(64, 2, out).has_value());
+  auto table = store::read_table(out.string(), "scores_person");
+  ASSERT_TRUE(table.has_value());
+  auto& group = *table->get<store::string_array>("peer_group");
+  auto& score = *table->get<std::vector<double>>("score");
+  std::vector<scores::person_month> rows(group.size());
+  auto& names = scores::person_feature_names();
+  for (size_t i = 0; i < rows.size(); ++i)
+    rows[i].peer_group = std::string{group[i]};
+  for (auto& name : names) {
+    auto* column = table->get<std::vector<double>>("f_" + name);
+    ASSERT_NE(column, nullptr) << name;
+    for (size_t i = 0; i < rows.size(); ++i)
+      rows[i].features.push_back((*column)[i]);
+  }
+  checks::check_config config;
+  auto models = scores::fit_person_models(rows, config);
+  auto expected = scores::score_people(rows, models, config);
+  ASSERT_EQ(expected.size(), score.size());
+  size_t groups_scored = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_NEAR(score[i], expected[i].score, 1e-9) << "row " << i;
+    EXPECT_TRUE(std::isfinite(score[i]));
+    groups_scored += expected[i].peer_group != scores::everyone;
+  }
+  EXPECT_GT(groups_scored, 0u) << "some peer groups are large enough for a model of their own";
 }
 
 TEST_F(engine_fixture, every_receipt_gets_a_status_and_a_stable_key) {

@@ -147,6 +147,95 @@ TEST(messages, every_type_round_trips_through_the_binary_serializer) {
   EXPECT_EQ(wr.output.config_json, "{\"shards\":8}");
 }
 
+// The scoring exchange: every double of it survives, NaN and infinity too.
+TEST(messages, scoring_messages_round_trip_with_every_double) {
+  config cfg;
+  caf::actor_system sys{cfg};
+  const double odd[] = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                        -std::numeric_limits<double>::infinity(), 1e-310, -0.0, 3.25};
+  auto same = [](double a, double b) {
+    return std::isnan(a) ? std::isnan(b) : (a == b && std::signbit(a) == std::signbit(b));
+  };
+  scores::person_month row{"12271011", "P1", 202407, "40-64|F|outpatient", {std::begin(odd), std::end(odd)}};
+  auto fs = roundtrip(sys, person_feature_set{{row}});
+  ASSERT_EQ(fs.rows.at(0).features.size(), std::size(odd));
+  for (size_t i = 0; i < std::size(odd); ++i)
+    EXPECT_TRUE(same(fs.rows[0].features[i], odd[i])) << i;
+  EXPECT_EQ(fs.rows[0].peer_group, "40-64|F|outpatient");
+
+  stats::peer_model model;
+  model.peer_group = "all";
+  model.members = 7;
+  model.features = {{odd[0], odd[1], 1}, {odd[3], odd[4], 0}};
+  model.covariance = {odd[2], odd[5], odd[5], odd[1]};
+  model.shrinkage = odd[3];
+  auto ms = roundtrip(sys, peer_model_set{{model}});
+  auto& m = ms.models.at(0);
+  EXPECT_EQ(m.members, 7u);
+  EXPECT_TRUE(same(m.features.at(0).median, odd[0]));
+  EXPECT_TRUE(same(m.features.at(0).scale, odd[1]));
+  EXPECT_TRUE(same(m.features.at(1).median, odd[3]));
+  EXPECT_TRUE(same(m.features.at(1).scale, odd[4]));
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_TRUE(same(m.covariance.at(i), model.covariance[i])) << i;
+  EXPECT_TRUE(same(m.shrinkage, odd[3]));
+
+  person_scores ps;
+  ps.rows = {row};
+  ps.scores = {{odd[1], "all", "visit_days=9.0"}};
+  ps.findings = {sample_finding(odd[0])};
+  auto psb = roundtrip(sys, ps);
+  EXPECT_TRUE(same(psb.scores.at(0).score, odd[1]));
+  EXPECT_EQ(psb.scores[0].top_features, "visit_days=9.0");
+  EXPECT_TRUE(std::isnan(psb.findings.at(0).value));
+
+  scores::institution_month im;
+  im.institution = "2710000001";
+  im.month = 202407;
+  im.receipts = 12;
+  im.brand_lines = 3;
+  auto is = roundtrip(sys, institution_set{{im}});
+  EXPECT_EQ(is.rows.at(0).institution, "2710000001");
+  EXPECT_EQ(is.rows[0].brand_lines, 3);
+  institution_scores iscores;
+  iscores.rows = {{im, {odd[0], odd[5]}, {odd[2], "medical-clinic", ""}}};
+  auto isb = roundtrip(sys, iscores);
+  EXPECT_TRUE(same(isb.rows.at(0).features.at(0), odd[0]));
+  EXPECT_TRUE(same(isb.rows[0].result.score, odd[2]));
+
+  auto sb = roundtrip(sys, scheme_batch{{{"12271011", "P1", 15, 20240101, 0}}});
+  EXPECT_EQ(sb.rows.at(0).law_no, 15);
+  shard_result sr;
+  sr.features = {row};
+  sr.institutions = {im};
+  auto srb = roundtrip(sys, sr);
+  EXPECT_EQ(srb.features.size(), 1u);
+  EXPECT_EQ(srb.institutions.at(0).receipts, 12u);
+}
+
+TEST(messages, claims_carry_what_the_checks_read) {
+  config cfg;
+  caf::actor_system sys{cfg};
+  auto c = sample_claim();
+  c.admission_date = 20240101;
+  c.prescriber = "2711234567";
+  c.other_laws = {15, 21};
+  c.diseases = {2500015, 999};
+  c.procedures = {120002910};
+  c.drugs = {{610443047, 21, 30, 3000000}};
+  c.group_points = {1, 2, 3};
+  auto back = roundtrip(sys, claim_batch{{c}}).claims.at(0);
+  EXPECT_EQ(back.admission_date, 20240101u);
+  EXPECT_EQ(back.prescriber, "2711234567");
+  EXPECT_EQ(back.other_laws, (std::vector<uint8_t>{15, 21}));
+  EXPECT_EQ(back.diseases, c.diseases);
+  EXPECT_EQ(back.procedures, c.procedures);
+  ASSERT_EQ(back.drugs.size(), 1u);
+  EXPECT_EQ(back.drugs[0].quantity, 3000000);
+  EXPECT_EQ(back.drugs[0].days, 30);
+  EXPECT_EQ(back.group_points, c.group_points);
+}
+
 TEST(messages, non_finite_and_subnormal_doubles_survive) {
   config cfg;
   caf::actor_system sys{cfg};
@@ -171,8 +260,10 @@ TEST(messages, every_type_in_the_block_is_registered) {
   for (auto name : {"receptor::actors::claim_batch", "receptor::actors::ticket_batch",
                     "receptor::actors::recipient_batch", "receptor::actors::office_list",
                     "receptor::actors::file_done", "receptor::actors::match_request",
-                    "receptor::actors::shard_result",
-                    "receptor::actors::write_request"}) {
+                    "receptor::actors::shard_result", "receptor::actors::write_request",
+                    "receptor::actors::scheme_batch", "receptor::actors::person_feature_set",
+                    "receptor::actors::peer_model_set", "receptor::actors::person_scores",
+                    "receptor::actors::institution_set", "receptor::actors::institution_scores"}) {
     auto value = sys.types().make_value(name);
     EXPECT_TRUE(value != nullptr) << name;
   }
