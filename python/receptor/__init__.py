@@ -16,6 +16,7 @@ from ._masters import default_masters_dir, load_masters
 from .engine import Engine
 from .receipts import ReceiptFile, inspect, read_receipts
 from .results import Results, open_results
+from .worklist import Worklist
 
 __version__ = _core.__version__
 
@@ -23,6 +24,7 @@ __all__ = [
     "Engine",
     "ReceiptFile",
     "Results",
+    "Worklist",
     "open_results",
     "default_masters_dir",
     "inspect",
