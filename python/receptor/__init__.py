@@ -15,6 +15,7 @@ except ImportError as exc:  # only the missing build, never a stale fallback
 from ._masters import default_masters_dir, load_masters
 from .engine import Engine
 from .receipts import ReceiptFile, inspect, read_receipts
+from .render import ReceiptView, render_receipt
 from .results import Results, open_results
 from .worklist import Worklist
 
@@ -23,6 +24,7 @@ __version__ = _core.__version__
 __all__ = [
     "Engine",
     "ReceiptFile",
+    "ReceiptView",
     "Results",
     "Worklist",
     "open_results",
@@ -30,6 +32,7 @@ __all__ = [
     "inspect",
     "load_masters",
     "read_receipts",
+    "render_receipt",
     "__version__",
 ]
 
