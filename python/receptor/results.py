@@ -31,7 +31,8 @@ def read_table(path: str | os.PathLike, name: str) -> pd.DataFrame:
         if g.attrs.get("encoding-type") != "dataframe":
             raise ValueError(f"{path}: /{name} is not a dataframe group")
         order = [str(c) for c in g.attrs["column-order"]]
-        return pd.DataFrame({k: _column(g[k]) for k in order}, columns=order)
+        # copy=False: each column stays the array h5py read, not a second copy in a pandas block.
+        return pd.DataFrame({k: _column(g[k]) for k in order}, columns=order, copy=False)
 
 
 class Results:
