@@ -90,10 +90,12 @@ class Engine:
         self._engine.cancel()
 
     def close(self) -> None:
+        """Stop the actors and free the loaded feed; safe to call twice."""
         self._engine.close()
 
     @property
     def closed(self) -> bool:
+        """True once :meth:`close` ran."""
         return self._engine.closed
 
     def __enter__(self) -> "Engine":

@@ -184,6 +184,7 @@ class ReceiptView:
     # -- output ----------------------------------------------------------
 
     def _repr_html_(self) -> str:
+        """The view as a notebook shows it inline (a fragment with its own style)."""
         return f"<style>{_CSS}</style>{self._body()}"
 
     @property
