@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -32,6 +33,11 @@ import numpy as np
 import pandas as pd
 
 from .results import Results, open_results
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, appends still go to the end
+    fcntl = None
 
 __all__ = ["OUTCOMES", "STATUSES", "Worklist"]
 
@@ -133,6 +139,8 @@ class Worklist:
         self._seen: dict[str, dict] = {}  # finding_id -> the "seen" entry
         self._state: dict[str, dict] = {}  # finding_id -> current fields + updated_at/by
         self._history: list[dict] = []
+        self._offset = 0  # bytes of the log applied so far
+        self._lines = 0
         self._load_log()
         self._record_new_findings()
 
@@ -169,14 +177,19 @@ class Worklist:
         return cls(results, log, caseworkers, _check_user(user))
 
     def _load_log(self) -> None:
-        if not self.log_path.exists():
-            return
-        data = self.log_path.read_bytes()
+        if self.log_path.exists():
+            with open(self.log_path, "rb") as f:
+                self._catch_up(f)
+
+    def _catch_up(self, f) -> None:
+        """Apply the entries written since this object last read the log (by anyone)."""
+        f.seek(self._offset)
+        data = f.read()
         if data and not data.endswith(b"\n"):
-            line = data.count(b"\n") + 1
+            line = self._lines + data.count(b"\n") + 1
             raise ValueError(f"{self.log_path}: line {line}: incomplete last entry "
                              "(a write was cut off); the log is append-only, repair it by hand")
-        for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+        for number, line in enumerate(data.decode("utf-8").splitlines(), start=self._lines + 1):
             if not line.strip():
                 continue
             try:
@@ -185,6 +198,8 @@ class Worklist:
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"{self.log_path}: line {number}: not a worklist entry ({exc})") from None
             self._apply(entry, event, fid)
+        self._offset += len(data)
+        self._lines += data.count(b"\n")
 
     def _apply(self, entry: dict, event: str, fid: str) -> None:
         self._history.append(entry)
@@ -197,35 +212,45 @@ class Worklist:
             state["updated_at"] = entry["at"]
             state["updated_by"] = entry["user"]
 
-    def _append(self, entries: list[dict]) -> None:
-        if not entries:
-            return
-        payload = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in entries)
-        # O_APPEND: the kernel puts every write at the end, never over earlier bytes.
-        fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            try:
-                import fcntl
+    @contextmanager
+    def _writing(self):
+        """Hold the log exclusively, caught up with every entry others appended meanwhile.
 
-                fcntl.flock(fd, fcntl.LOCK_EX)  # two caseworkers appending at once stay whole lines
-            except ImportError:  # pragma: no cover - Windows
-                pass
-            os.write(fd, payload.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        for e in entries:
-            self._apply(e, e["event"], e["finding_id"])
+        Several caseworkers may work one office's findings at once: each
+        decision is validated against the latest state, and lines never
+        interleave. Yields a function that appends entries (one write, fsync).
+        """
+        # O_APPEND: the kernel puts every write at the end, never over earlier bytes.
+        fd = os.open(self.log_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "r+b", buffering=0) as f:
+            if fcntl is not None:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # released when the file closes
+            self._catch_up(f)
+
+            def append(entries: list[dict]) -> None:
+                if not entries:
+                    return
+                payload = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n"
+                                  for e in entries).encode("utf-8")
+                f.write(payload)
+                os.fsync(f.fileno())
+                for e in entries:
+                    self._apply(e, e["event"], e["finding_id"])
+                self._offset += len(payload)
+                self._lines += len(entries)
+
+            yield append
 
     def _record_new_findings(self) -> None:
-        now = _utc_now()
-        new = self._findings[~self._findings["finding_id"].isin(list(self._seen))]
-        entries = []
-        for row in new.to_dict("records"):
-            entries.append({"event": "seen", "finding_id": str(row["finding_id"]), "at": now, "user": self.user,
-                            "results": self.results.path,
-                            "finding": {k: _plain(row.get(k)) for k in _KEPT if k in row}})
-        self._append(entries)
+        if self.log_path.exists() and self._findings["finding_id"].isin(list(self._seen)).all():
+            return  # nothing new: opening only reads
+        with self._writing() as append:
+            now = _utc_now()
+            new = self._findings[~self._findings["finding_id"].isin(list(self._seen))]
+            append([{"event": "seen", "finding_id": str(row["finding_id"]), "at": now, "user": self.user,
+                     "results": self.results.path,
+                     "finding": {k: _plain(row.get(k)) for k in _KEPT if k in row}}
+                    for row in new.to_dict("records")])
 
     # -- decisions -------------------------------------------------------
 
@@ -240,8 +265,6 @@ class Worklist:
         (``KeyError`` otherwise). The entry is on disk when this returns.
         """
         user = _check_user(user)
-        if finding_id not in self._seen:
-            raise KeyError(f"no finding {finding_id!r} in {self.results.path} or {self.log_path}")
         changes: dict[str, str] = {}
         if status is not None:
             if status not in STATUSES:
@@ -259,11 +282,14 @@ class Worklist:
             changes["note"] = str(note)
         if not changes:
             raise ValueError("update: nothing to change (give status, outcome, owner, due or note)")
-        after = {**self._state.get(finding_id, {}), **changes}
-        if after.get("status") == "done" and not after.get("outcome"):
-            raise ValueError(f"{finding_id}: a finding is done only with an outcome ({', '.join(OUTCOMES)})")
-        self._append([{"event": "update", "finding_id": finding_id, "at": _utc_now(), "user": user,
-                       "changes": changes}])
+        with self._writing() as append:  # checked against the latest state, others' decisions included
+            if finding_id not in self._seen:
+                raise KeyError(f"no finding {finding_id!r} in {self.results.path} or {self.log_path}")
+            after = {**self._state.get(finding_id, {}), **changes}
+            if after.get("status") == "done" and not after.get("outcome"):
+                raise ValueError(f"{finding_id}: a finding is done only with an outcome ({', '.join(OUTCOMES)})")
+            append([{"event": "update", "finding_id": finding_id, "at": _utc_now(), "user": user,
+                     "changes": changes}])
         return self.state(finding_id)
 
     def state(self, finding_id: str) -> dict:

@@ -179,3 +179,17 @@ def test_exports_open_in_excel(runs, tmp_path):
     # Numbers with leading zeros stay text in the workbook.
     office = book["worklist"].cell(row=2, column=list(frame.columns).index("office_no") + 1).value
     assert isinstance(office, str)
+
+
+def test_two_caseworkers_on_one_log_see_each_others_decisions(runs, tmp_path):
+    first, _, _, kept = runs
+    log = tmp_path / "w.jsonl"
+    a = Worklist.open(first, log, user="a")
+    b = Worklist.open(first, log, user="b")  # opened before a's decision
+    a.update(kept[0], user="a", outcome="過誤調整")
+    # b's "done" is checked against the latest state, which has a's outcome.
+    state = b.update(kept[0], user="b", status="done")
+    assert state["status"] == "done" and state["outcome"] == "過誤調整" and state["updated_by"] == "b"
+    entries = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
+    assert [e["user"] for e in entries if e["event"] == "update"] == ["a", "b"]
+    assert sum(e["event"] == "seen" for e in entries) == len(first.findings)  # recorded once, not per opener
