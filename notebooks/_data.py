@@ -36,10 +36,9 @@ class NotebookData:
 
     results_path: Path
     masters_dir: Path | None
-    recipients: Path | None
-    feed_dir: Path | None
-    receipts_dir: Path | None
-    generated: bool
+    recipients: Path | None  # the office's recipients.csv (caseworkers), when known
+    scenario_dir: Path | None  # the generated scenario, None for given results
+    months: int
 
     @property
     def results(self) -> receptor.Results:
@@ -71,17 +70,20 @@ def _generate(folder: Path, masters: Path | None) -> int:
 
 
 def _receipt_files(folder: Path) -> list[Path]:
-    files = {p for pattern in RECEIPT_PATTERNS for p in folder.rglob(pattern)}
-    return sorted(files)
+    """Receipt files anywhere under the scenario (one folder per month or one for all)."""
+    return sorted({p for pattern in RECEIPT_PATTERNS for p in folder.rglob(pattern)})
+
+
+def _feed(folder: Path, pattern: str) -> list[Path]:
+    """Feed files of one kind, month by month; within a folder the first delivery before the late ones."""
+    return sorted(folder.rglob(pattern), key=lambda p: (str(p.parent), "_" in p.stem, p.name))
 
 
 def _run(folder: Path, out: Path) -> None:
-    feed = folder / "feed"
-    tickets = sorted(feed.glob("tickets*.csv"), key=lambda p: (p.name != "tickets.csv", p.name))
     with receptor.Engine(shards=4, threads=2) as engine:
-        engine.load(recipients=sorted(feed.glob("recipients*.csv")), tickets=tickets,
-                    other_schemes=sorted(feed.glob("other_schemes*.csv")))
-        engine.run(_receipt_files(folder / "receipts"), out)
+        engine.load(recipients=_feed(folder, "recipients*.csv"), tickets=_feed(folder, "tickets*.csv"),
+                    other_schemes=_feed(folder, "other_schemes*.csv"))
+        engine.run(_receipt_files(folder), out)
 
 
 def load(refresh: bool = False) -> NotebookData:
@@ -90,7 +92,7 @@ def load(refresh: bool = False) -> NotebookData:
     given = os.environ.get("RECEPTOR_NOTEBOOK_DATA")
     if given:
         recipients = os.environ.get("RECEPTOR_NOTEBOOK_RECIPIENTS")
-        return NotebookData(Path(given), masters, Path(recipients) if recipients else None, None, None, False)
+        return NotebookData(Path(given), masters, Path(recipients) if recipients else None, None, 0)
     cache = Path(os.environ.get("RECEPTOR_NOTEBOOK_CACHE") or Path.home() / ".cache" / "receptor" / "notebooks")
     folder = cache / f"scenario-{receptor.__version__}-{RECEIPTS}-{SEED}"
     done = folder / "done.json"
@@ -101,8 +103,9 @@ def load(refresh: bool = False) -> NotebookData:
         months = _generate(folder, masters)
         _run(folder, folder / "results.h5")
         done.write_text(json.dumps({"months": months}), encoding="utf-8")
-    return NotebookData(folder / "results.h5", masters, folder / "feed" / "recipients.csv", folder / "feed",
-                        folder / "receipts", True)
+    recipients = _feed(folder, "recipients*.csv")
+    months = json.loads(done.read_text(encoding="utf-8"))["months"]
+    return NotebookData(folder / "results.h5", masters, recipients[-1] if recipients else None, folder, months)
 
 
 def nothing_found(what: str, why: str | None = None) -> None:
