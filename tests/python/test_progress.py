@@ -92,3 +92,21 @@ def test_result_columns_are_not_copied_into_blocks(tmp_path, month):
         root = _root(array)
         # One array per column, as h5py read it (a consolidated pandas block would be 2-D).
         assert root.ndim == 1 and root.shape[0] == len(r.receipts), column
+
+
+def test_load_reports_progress_and_can_be_cancelled(scenario_runs):
+    feed = scenario_runs["dir"] / "feed"
+    seen = []
+    with receptor.Engine(shards=2) as engine:
+        reports = engine.load(recipients=feed / "recipients.csv", tickets=[feed / "tickets.csv",
+                              feed / "tickets_late.csv"], progress=lambda *a: seen.append(a))
+        assert len(reports) == 3
+        assert seen == [("load", 0, 3), ("load", 1, 3), ("load", 2, 3), ("load", 3, 3)]
+
+        def cancel_after_first(stage, done, total):
+            if done == 1:
+                engine.cancel()  # as another thread would; load checks between files
+
+        with pytest.raises(RuntimeError, match="load cancelled"):
+            engine.load(tickets=[feed / "tickets.csv", feed / "tickets_late.csv"], progress=cancel_after_first)
+        assert len(engine.load(tickets=feed / "tickets_late.csv")) == 1  # a new load starts afresh
