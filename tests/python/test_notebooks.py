@@ -1,6 +1,5 @@
 """Every analyst notebook runs top to bottom on generated data, and is committed without outputs."""
 
-import os
 from pathlib import Path
 
 import nbformat
@@ -24,18 +23,14 @@ def test_committed_without_outputs(path):
 
 
 @pytest.fixture(scope="session")
-def notebook_env(tmp_path_factory):
+def notebook_cache(tmp_path_factory):
     """One generated scenario for all notebooks (the first notebook makes it, the others reuse it)."""
-    cache = tmp_path_factory.mktemp("notebook-cache")
-    env = {"RECEPTOR_NOTEBOOK_CACHE": str(cache)}
-    env.pop("RECEPTOR_NOTEBOOK_DATA", None)
-    return env
+    return tmp_path_factory.mktemp("notebook-cache")
 
 
 @pytest.mark.parametrize("path", BOOKS, ids=[b.stem for b in BOOKS])
-def test_notebook_runs(path, notebook_env, monkeypatch):
-    for key, value in notebook_env.items():
-        monkeypatch.setenv(key, value)
+def test_notebook_runs(path, notebook_cache, monkeypatch):
+    monkeypatch.setenv("RECEPTOR_NOTEBOOK_CACHE", str(notebook_cache))  # the kernel inherits the environment
     monkeypatch.delenv("RECEPTOR_NOTEBOOK_DATA", raising=False)
     book = nbformat.read(path, as_version=4)
     client = NotebookClient(book, timeout=120, kernel_name="python3",
