@@ -21,4 +21,5 @@ fi
 
 python3 -m pip install -q --upgrade pip
 python3 -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.10" cmake ninja \
-  numpy pandas h5py pytest hypothesis
+  numpy pandas h5py pytest hypothesis \
+  openpyxl matplotlib nbclient nbformat ipykernel

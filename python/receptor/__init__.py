@@ -14,20 +14,27 @@ except ImportError as exc:  # only the missing build, never a stale fallback
 
 from ._masters import default_masters_dir, load_masters
 from .engine import Engine
+from .progress import ProgressBar
 from .receipts import ReceiptFile, inspect, read_receipts
+from .render import ReceiptView, render_receipt
 from .results import Results, open_results
+from .worklist import Worklist
 
 __version__ = _core.__version__
 
 __all__ = [
     "Engine",
+    "ProgressBar",
     "ReceiptFile",
+    "ReceiptView",
     "Results",
+    "Worklist",
     "open_results",
     "default_masters_dir",
     "inspect",
     "load_masters",
     "read_receipts",
+    "render_receipt",
     "__version__",
 ]
 

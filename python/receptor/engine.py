@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import Callable, Iterable
 
 from . import _core
@@ -53,14 +54,29 @@ class Engine:
             masters = found if found is not None else ""
         self._engine = _core.Engine(shards=shards, threads=threads, batch_size=batch_size, window=window,
                                     masters=os.fspath(masters), config=os.fspath(config) if config else "")
+        self._cancel_load = threading.Event()
         self.last_summary: dict | None = None
 
-    def load(self, recipients=None, tickets=None, other_schemes=None) -> list[dict]:
-        """Load feed files (each argument a path or a list of paths); returns their row counts."""
+    def load(self, recipients=None, tickets=None, other_schemes=None, *,
+             progress: Callable[[str, int, int], None] | None = None) -> list[dict]:
+        """Load feed files (each argument a path or a list of paths); returns their row counts.
+
+        ``progress("load", done, total)`` is called after each file;
+        ``cancel()`` from another thread stops before the next file with
+        ``RuntimeError("load cancelled")`` (files loaded so far stay loaded).
+        """
+        files = [(kind, path) for kind, paths in (("recipients", recipients), ("tickets", tickets),
+                                                  ("other_schemes", other_schemes)) for path in _paths(paths)]
+        self._cancel_load.clear()
         reports = []
-        for kind, paths in (("recipients", recipients), ("tickets", tickets), ("other_schemes", other_schemes)):
-            for path in _paths(paths):
-                reports.append(self._engine.load_feed(kind, path))
+        if progress is not None:
+            progress("load", 0, len(files))
+        for done, (kind, path) in enumerate(files, start=1):
+            if self._cancel_load.is_set():
+                raise RuntimeError("load cancelled")
+            reports.append(self._engine.load_feed(kind, path))
+            if progress is not None:
+                progress("load", done, len(files))
         return reports
 
     def run(self, receipts, out: str | os.PathLike,
@@ -105,14 +121,17 @@ class Engine:
         return open_results(out)
 
     def cancel(self) -> None:
-        """Ask a running :meth:`run` (in another thread) to stop."""
+        """Ask a running :meth:`load`, :meth:`run` or :meth:`ingest` (in another thread) to stop."""
+        self._cancel_load.set()
         self._engine.cancel()
 
     def close(self) -> None:
+        """Stop the actors and free the loaded feed; safe to call twice."""
         self._engine.close()
 
     @property
     def closed(self) -> bool:
+        """True once :meth:`close` ran."""
         return self._engine.closed
 
     def __enter__(self) -> "Engine":

@@ -53,7 +53,7 @@ def _nullable(values: np.ndarray) -> pd.array:
 
 
 def _receipts_frame(cols: dict, kind: str, coverages: pd.DataFrame, path: str) -> pd.DataFrame:
-    df = pd.DataFrame(cols)
+    df = pd.DataFrame(cols, copy=False)  # the columns stay the arrays the core handed over
     for name in ("points", "claimed_points", "benefit_ratio"):
         df[name] = _nullable(df[name].to_numpy())
     df.insert(0, "source_file", path)
@@ -91,12 +91,12 @@ def read_receipts(path: str | os.PathLike, masters=None, *, apply_corrections: b
     """
     path = os.fspath(path)
     raw = _core.read_batch(path, apply_corrections)
-    coverages = pd.DataFrame(raw["coverages"])
+    coverages = pd.DataFrame(raw["coverages"], copy=False)
     for name in ("days", "points", "copay", "meal_count", "meal_amount"):
         coverages[name] = _nullable(coverages[name].to_numpy())
     receipts = _receipts_frame(raw["receipts"], raw["kind"], coverages, path)
-    diseases = pd.DataFrame(raw["diseases"])
-    lines = pd.DataFrame(raw["lines"])
+    diseases = pd.DataFrame(raw["diseases"], copy=False)
+    lines = pd.DataFrame(raw["lines"], copy=False)
     for name in ("points", "count"):
         lines[name] = _nullable(lines[name].to_numpy())
     qty = lines["quantity"].to_numpy()
@@ -117,7 +117,7 @@ def read_receipts(path: str | os.PathLike, masters=None, *, apply_corrections: b
         coverages=coverages,
         diseases=diseases,
         lines=lines,
-        quarantine=pd.DataFrame(raw["quarantine"]),
+        quarantine=pd.DataFrame(raw["quarantine"], copy=False),
         summary=json.loads(raw["summary_json"]),
     )
 

@@ -31,7 +31,8 @@ def read_table(path: str | os.PathLike, name: str) -> pd.DataFrame:
         if g.attrs.get("encoding-type") != "dataframe":
             raise ValueError(f"{path}: /{name} is not a dataframe group")
         order = [str(c) for c in g.attrs["column-order"]]
-        return pd.DataFrame({k: _column(g[k]) for k in order}, columns=order)
+        # copy=False: each column stays the array h5py read, not a second copy in a pandas block.
+        return pd.DataFrame({k: _column(g[k]) for k in order}, columns=order, copy=False)
 
 
 class Results:
@@ -50,45 +51,56 @@ class Results:
 
     @property
     def schema_version(self) -> int:
+        """The result file's ``schema_version`` (bumped when a meaning changes)."""
         return int(self.attrs["schema_version"])
 
     @property
     def config(self) -> dict:
+        """Every threshold and option the run used."""
         return json.loads(self.attrs["config"])
 
     @property
     def inputs(self) -> list:
+        """The input files: path, role, size and SHA-256 each."""
         return json.loads(self.attrs["inputs"])
 
     def table(self, name: str) -> pd.DataFrame:
+        """Any table of the file by name, read now (not cached)."""
         return read_table(self.path, name)
 
     @cached_property
     def receipts(self) -> pd.DataFrame:
+        """One row per receipt (after payer-side corrections): keys, source, person, match status."""
         return self.table("receipts")
 
     @cached_property
     def tickets(self) -> pd.DataFrame:
+        """One row per ticket of the feed, with its use status."""
         return self.table("tickets")
 
     @cached_property
     def findings(self) -> pd.DataFrame:
+        """One row per finding: finding_id, code, severity, who, where, value, detail."""
         return self.table("findings")
 
     @cached_property
     def scores_person(self) -> pd.DataFrame:
+        """Anomaly score per person and month (empty until the engine scores)."""
         return self.table("scores_person")
 
     @cached_property
     def scores_institution(self) -> pd.DataFrame:
+        """Anomaly score per institution and month (empty until the engine scores)."""
         return self.table("scores_institution")
 
     @cached_property
     def quarantine(self) -> pd.DataFrame:
+        """Input rows that could not be read, with file, line and reason."""
         return self.table("quarantine")
 
     @cached_property
     def summary(self) -> pd.DataFrame:
+        """Per office and month: receipts by match status, points, findings."""
         return self.table("summary")
 
     def __repr__(self) -> str:

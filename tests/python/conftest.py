@@ -16,3 +16,25 @@ def masters():
     import receptor
 
     return receptor.load_masters(ROOT / "data" / "masters")
+
+
+@pytest.fixture(scope="session")
+def scenario_runs(tmp_path_factory):
+    """A generated payer-side scenario matched twice: before and after the late tickets arrived.
+
+    The late tickets resolve some findings of the first run, as a correction would.
+    """
+    import receptor
+    from receptor import _core
+
+    out = tmp_path_factory.mktemp("scenario")
+    made = _core.generate_scenario(str(out), receipts=1000, seed=5, payer_side=True)
+    feed = out / "feed"
+    with receptor.Engine(shards=2) as engine:
+        engine.load(recipients=feed / "recipients.csv", tickets=feed / "tickets.csv",
+                    other_schemes=feed / "other_schemes.csv")
+        first = engine.run([made["receipts_dir"]], out / "first.h5")
+        engine.load(tickets=feed / "tickets_late.csv")
+        final = engine.run([made["receipts_dir"]], out / "final.h5")
+    return {"dir": out, "first": first, "final": final, "recipients": feed / "recipients.csv",
+            "receipts_dir": made["receipts_dir"]}
