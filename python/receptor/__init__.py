@@ -13,6 +13,8 @@ except ImportError as exc:  # only the missing build, never a stale fallback
     ) from exc
 
 from ._masters import default_masters_dir, load_masters
+from .access import AccessContext, apply_access, pseudonymise
+from .audit import AuditLog
 from .engine import Engine
 from .receipts import ReceiptFile, inspect, read_receipts
 from .results import Results, open_results
@@ -20,10 +22,14 @@ from .results import Results, open_results
 __version__ = _core.__version__
 
 __all__ = [
+    "AccessContext",
+    "AuditLog",
     "Engine",
     "ReceiptFile",
     "Results",
+    "apply_access",
     "open_results",
+    "pseudonymise",
     "default_masters_dir",
     "inspect",
     "load_masters",

@@ -1,0 +1,1 @@
+"""Python-side subcommands of ``receptor``: each module has ``main(argv) -> int``."""
