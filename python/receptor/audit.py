@@ -146,11 +146,12 @@ class AuditLog:
     def entries(self) -> Iterator[dict]:
         """The entries in file order (raises ValueError on a line that is not JSON)."""
         with open(self.path, "rb") as f:
-            for n, raw in enumerate(f, 1):
-                try:
-                    yield json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, ValueError) as exc:
-                    raise ValueError(f"{self.path}: line {n} is not a JSON object: {exc}") from None
+            lines = f.read().splitlines()
+        for n, raw in enumerate(lines, 1):
+            try:
+                yield json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise ValueError(f"{self.path}: line {n} is not a JSON object: {exc}") from None
 
     def verify(self) -> VerifyReport:
         """Check every line: well-formed, hash matches content, chain and seq continuous.
