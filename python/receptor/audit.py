@@ -68,7 +68,7 @@ class Problem:
     """Why one line of the log fails verification."""
 
     line: int
-    kind: str  # "malformed", "edited", "broken_chain", "seq_gap"
+    kind: str  # "malformed", "edited", "broken_chain", "seq_gap", "truncated"
     message: str
 
     def __str__(self) -> str:
@@ -83,6 +83,7 @@ class VerifyReport:
     entries: int = 0
     problem: Problem | None = None
     warnings: list = field(default_factory=list)
+    last_hash: str = ""
 
     @property
     def ok(self) -> bool:
@@ -90,7 +91,8 @@ class VerifyReport:
 
     def __str__(self) -> str:
         if self.ok:
-            return f"{self.path}: ok, {self.entries} entries, chain intact"
+            # The last hash, kept elsewhere, is what shows that no entries were cut off the end.
+            return f"{self.path}: ok, {self.entries} entries, chain intact, last hash {self.last_hash or '-'}"
         return f"{self.path}: {self.problem}"
 
 
@@ -153,14 +155,16 @@ class AuditLog:
             except (UnicodeDecodeError, ValueError) as exc:
                 raise ValueError(f"{self.path}: line {n} is not a JSON object: {exc}") from None
 
-    def verify(self) -> VerifyReport:
+    def verify(self, anchor: str | None = None) -> VerifyReport:
         """Check every line: well-formed, hash matches content, chain and seq continuous.
 
         Reports the first bad line: ``edited`` (the content does not give the
         stored hash), ``broken_chain`` (``prev_hash`` is not the hash of the line
         before: a line was removed, inserted or moved), ``seq_gap`` (numbering
         skips or repeats), ``malformed`` (not a complete JSON entry, e.g. a
-        truncated write).
+        truncated write). ``anchor``: a hash an earlier verify reported as last;
+        if no entry carries it, entries were cut off the end (``truncated``),
+        which the chain alone cannot show.
         """
         report = VerifyReport(self.path)
         if not os.path.exists(self.path):
@@ -203,6 +207,12 @@ class AuditLog:
                 report.warnings.append(f"line {n}: time {entry['ts']} is before the previous entry's {prev_ts}")
             prev_hash, prev_seq, prev_ts = entry["hash"], entry["seq"], str(entry["ts"])
             report.entries += 1
+            report.last_hash = prev_hash
+            if anchor and prev_hash == anchor:
+                anchor = None
+        if anchor:
+            report.problem = Problem(report.entries + 1, "truncated",
+                                     f"no entry has the anchor hash {anchor}: entries after it were removed")
         return report
 
 

@@ -110,6 +110,17 @@ def test_swapped_lines_are_found(tmp_path):
     assert (report.problem.line, report.problem.kind) == (2, "broken_chain")
 
 
+def test_entries_cut_off_the_end_are_found_with_an_anchor(tmp_path):
+    log = _filled(tmp_path)
+    anchor = log.verify().last_hash
+    assert log.verify(anchor=anchor).ok
+    _write(log, _lines(log)[:3])
+    assert log.verify().ok  # the chain alone cannot tell
+    report = log.verify(anchor=anchor)
+    assert (report.problem.line, report.problem.kind) == (4, "truncated")
+    assert _cli("verify", "--log", log.path, "--anchor", anchor).returncode == 2
+
+
 def test_a_seq_gap_is_found(tmp_path):
     log = _filled(tmp_path)
     lines = _lines(log)

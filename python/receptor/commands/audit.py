@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
         where = s.add_mutually_exclusive_group()
         where.add_argument("--log", help="the audit log (default: RECEPTOR_AUDIT_LOG)")
         where.add_argument("--results", help="a result file: the audit.log beside it")
+        if name == "verify":
+            s.add_argument("--anchor", help="a last hash an earlier verify printed: fail if it is gone "
+                                            "(entries cut off the end)")
         if name == "show":
             s.add_argument("--user", help="only entries of this user")
             s.add_argument("--role", help="only entries of this role")
@@ -50,7 +53,7 @@ def _log_path(args) -> str:
 
 def _verify(args) -> int:
     log = AuditLog(_log_path(args))
-    report = log.verify()
+    report = log.verify(anchor=args.anchor)
     for w in report.warnings:
         print(f"{log.path}: warning: {w}", file=sys.stderr)
     print(report)
