@@ -18,6 +18,7 @@ from .audit import AuditLog
 from .engine import Engine
 from .receipts import ReceiptFile, inspect, read_receipts
 from .results import Results, open_results
+from .survey import survey_export
 
 __version__ = _core.__version__
 
@@ -34,6 +35,7 @@ __all__ = [
     "inspect",
     "load_masters",
     "read_receipts",
+    "survey_export",
     "__version__",
 ]
 
