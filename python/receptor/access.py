@@ -32,8 +32,9 @@ ALL_OFFICES = "*"
 
 #: Columns that name or locate a person, or point at the raw receipt that does: never in the analyst view.
 DIRECT_IDENTIFIERS = frozenset({
-    "recipient_no", "name", "name_kana", "kana", "address", "case_no", "chart_no", "search_no",
-    "management_no", "phone", "source_line", "re_line", "raw", "detail", "reason",
+    "recipient_no", "name", "name_kana", "name_kanji", "kana", "patient_name", "person_name", "recipient_name",
+    "address", "case_no", "chart_no", "search_no", "management_no", "phone", "source_line", "re_line", "raw",
+    "detail", "reason", "note",
 })
 
 #: Identifier columns the analyst view replaces with keyed pseudonyms (domain → column).
@@ -51,13 +52,15 @@ OPERATOR_GROUPS = {
 #: Operator view of these tables: the listed columns row by row (nothing in them is personal).
 OPERATOR_COLUMNS = {"quarantine": ["source_file", "source_line"]}
 
-_PERSONAL_HINTS = ("kana", "address", "birth", "phone")
+_PERSONAL_HINTS = ("kana", "address", "birth", "phone", "name_")
 _MIN_KEY_BYTES = 16
 
 
 def _is_direct(column: str) -> bool:
+    """Named in DIRECT_IDENTIFIERS, or named like one (``name_*``, ``*kana*``, ``*address*``, ``*phone*``)."""
     c = column.lower()
-    return c in DIRECT_IDENTIFIERS or any(h in c for h in _PERSONAL_HINTS if h != "birth")
+    return c in DIRECT_IDENTIFIERS or any(c.startswith(h) if h == "name_" else h in c
+                                          for h in _PERSONAL_HINTS if h != "birth")
 
 
 def pseudonymise(office_no: str, person_id: str, key: bytes) -> str:
@@ -307,8 +310,8 @@ def guarded_read(path: str, name: str, ctx: AccessContext, read: Callable[[str, 
         apply_access(name, pd.DataFrame(), ctx)  # raises with the reason
     stored = read(path, name)
     try:
-        view = apply_access(name, stored, ctx,
-                            institutions=institutions() if institutions and ctx.role == "office_staff" else None)
+        needed = institutions and ctx.role == "office_staff" and not ctx.all_offices and "institution" in stored
+        view = apply_access(name, stored, ctx, institutions=institutions() if needed else None)
     except PermissionError:
         log.append(action="read_table.denied", office=_offices_text(ctx), rows=0, **common)
         raise

@@ -79,11 +79,15 @@ class Results:
         return guarded_read(self.path, name, self.access, _read_stored, log=self.audit_log,
                             institutions=self._office_institutions)
 
-    def _office_institutions(self) -> set:
-        """Institutions named on the receipts of the context's offices (for institution-level rows)."""
+    @cached_property
+    def _institutions(self) -> frozenset:
         stored = _read_stored(self.path, "receipts")
         mine = stored["office_no"].astype(str).isin(self.access.offices)
-        return set(stored.loc[mine, "institution"].astype(str))
+        return frozenset(stored.loc[mine, "institution"].astype(str))
+
+    def _office_institutions(self) -> frozenset:
+        """Institutions named on the receipts of the context's offices (for institution-level rows)."""
+        return self._institutions
 
     @cached_property
     def receipts(self) -> pd.DataFrame:

@@ -153,6 +153,7 @@ def test_analyst_restricted_to_given_offices(run):
 def test_analyst_view_drops_names_and_bands_birth_dates():
     df = pd.DataFrame({"office_no": ["12011011", "12011011"], "person_id": ["P1", ""],
                        "name": ["増田　正男", "x"], "name_kana": ["マスダマサオ", "x"], "address": ["東京都", "x"],
+                       "patient_name": ["増田", "x"], "home_address_line": ["東京都", "x"], "kana_name": ["マ", "x"],
                        "birth_date": [19540430, 0], "month": ["2024-06", "2024-06"], "recipient_no": ["3088549", ""]})
     ctx = AccessContext("ana1", "analyst", pseudonym_key=KEY)
     view = apply_access("receipts", df, ctx)

@@ -189,6 +189,13 @@ def _cli(*args, env=None):
                           capture_output=True, text=True, env=env)
 
 
+def test_python_m_receptor_hands_other_commands_to_the_native_one(samples):
+    sample = sorted((samples / "institution").rglob("*.UKE"))[0]
+    done = subprocess.run([sys.executable, "-m", "receptor", "inspect", str(sample), "--json"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and json.loads(done.stdout.splitlines()[0])["receipts"] > 0, done.stderr
+
+
 def test_cli_verify_reports_the_first_bad_line(tmp_path):
     log = _filled(tmp_path)
     ok = _cli("verify", "--log", log.path)
