@@ -258,8 +258,9 @@ def _office_view(name: str, df: pd.DataFrame, ctx: AccessContext, institutions: 
     elif name == "quarantine" and "raw" in df.columns:
         # A rejected row is shown when one of its fields is one of the offices' numbers; what
         # cannot be attributed stays with the operator (who sees its file and line).
-        keep = np.array([bool(set(str(r).replace("\t", ",").split(",")) & set(ctx.offices)) for r in df["raw"]],
-                        dtype=bool)
+        offices = set(ctx.offices)
+        keep = np.array([any(f.strip('" ') in offices for f in str(r).replace("\t", ",").split(","))
+                         for r in df["raw"]], dtype=bool)
     else:
         raise PermissionError(f"role office_staff has no view of the {name} table (its rows name no office)")
     if ctx.caseworker and "caseworker" in df.columns:
@@ -271,10 +272,14 @@ def _analyst_view(name: str, df: pd.DataFrame, key: bytes) -> pd.DataFrame:
     out = df.copy()
     if "person_id" in out.columns:
         offices = out["office_no"].astype(str) if "office_no" in out.columns else pd.Series("", index=out.index)
-        out["person_id"] = [pseudonymise(o, p, key) for o, p in zip(offices, out["person_id"].astype(str))]
+        pairs = offices + "|" + out["person_id"].astype(str)  # one HMAC per person, not per row
+        codes, uniques = pd.factorize(pairs)
+        made = np.array([pseudonymise(*u.split("|", 1), key) for u in uniques] + [""], dtype=object)
+        out["person_id"] = made[codes]
     for column in KEYED_COLUMNS:
         if column in out.columns:
-            out[column] = [keyed_id(column, v, key) for v in out[column].astype(str)]
+            codes, uniques = pd.factorize(out[column].astype(str))
+            out[column] = np.array([keyed_id(column, v, key) for v in uniques] + [""], dtype=object)[codes]
     for column in [c for c in out.columns if "birth" in c.lower()]:
         on = _reference_dates(out)
         out.insert(out.columns.get_loc(column), column.replace("birth_date", "age_band") if "birth_date" in column
