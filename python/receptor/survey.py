@@ -148,7 +148,7 @@ def survey_export(results_or_paths, review_month: str = "2024-06", *, out_dir: s
     wanted = []
     for r, receipts, hashes in chosen:
         welfare = receipts["law_no"] == 12
-        drop("法別 25 (中国残留邦人等: a survey of its own)", (~welfare).sum())
+        drop("法別 other than 12 (中国残留邦人等 25 has a survey of its own)", (~welfare).sum())
         in_months = receipts["month"].isin(care_months)
         drop("care month outside the 審査分", (welfare & ~in_months).sum())
         keep = receipts[welfare & in_months].copy()
