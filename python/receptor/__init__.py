@@ -13,28 +13,36 @@ except ImportError as exc:  # only the missing build, never a stale fallback
     ) from exc
 
 from ._masters import default_masters_dir, load_masters
+from .access import AccessContext, apply_access, pseudonymise
+from .audit import AuditLog
 from .engine import Engine
 from .progress import ProgressBar
 from .receipts import ReceiptFile, inspect, read_receipts
 from .render import ReceiptView, render_receipt
 from .results import Results, open_results
 from .worklist import Worklist
+from .survey import survey_export
 
 __version__ = _core.__version__
 
 __all__ = [
+    "AccessContext",
+    "AuditLog",
     "Engine",
     "ProgressBar",
     "ReceiptFile",
     "ReceiptView",
     "Results",
     "Worklist",
-    "open_results",
+    "apply_access",
     "default_masters_dir",
     "inspect",
     "load_masters",
+    "open_results",
+    "pseudonymise",
     "read_receipts",
     "render_receipt",
+    "survey_export",
     "__version__",
 ]
 

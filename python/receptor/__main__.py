@@ -3,6 +3,8 @@
 ``render`` and ``worklist`` (and ``audit`` where installed) live in
 :mod:`receptor.commands`; the native executable hands those names back here,
 so both ``receptor render ...`` and ``python -m receptor render ...`` work.
+Everything else goes to the native executable (``RECEPTOR_BIN`` or
+``receptor`` on PATH).
 """
 
 import os

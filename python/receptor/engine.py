@@ -8,6 +8,7 @@ from typing import Callable, Iterable
 
 from . import _core
 from ._masters import default_masters_dir
+from .access import AccessContext
 from .results import Results, open_results
 
 __all__ = ["Engine"]
@@ -80,45 +81,52 @@ class Engine:
         return reports
 
     def run(self, receipts, out: str | os.PathLike,
-            progress: Callable[[str, int, int], None] | None = None) -> Results:
+            progress: Callable[[str, int, int], None] | None = None, *,
+            access: AccessContext | None = None) -> Results:
         """Match receipt files (files or folders) and write the result file ``out``.
 
         ``progress(stage, done, total)`` is called from this thread while the
-        run goes on; ``cancel()`` from another thread stops it.
+        run goes on; ``cancel()`` from another thread stops it. The result is
+        opened for ``access`` (default :meth:`AccessContext.from_env`, checked
+        before the run starts).
         """
+        ctx = access if access is not None else AccessContext.from_env()
         self.last_summary = self._engine.run(_paths(receipts), os.fspath(out), progress)
-        return open_results(out)
+        return open_results(out, ctx)
 
     def ingest(self, store: str | os.PathLike, receipts=None, out: str | os.PathLike = None, *,
                recipients=None, tickets=None, other_schemes=None,
-               progress: Callable[[str, int, int], None] | None = None) -> Results:
+               progress: Callable[[str, int, int], None] | None = None,
+               access: AccessContext | None = None) -> Results:
         """Store mode, the nightly batch: add new deliveries to the store, then match all it holds.
 
         A delivery whose content the store already holds is skipped; receipts
         read on an earlier night are not parsed again, and only the people the
         new deliveries touch are matched again. The result equals :meth:`run`
-        over the same files with the same feed.
+        over the same files with the same feed. ``access`` as in :meth:`run`.
         """
-        return self._ingest(store, receipts, out, recipients, tickets, other_schemes, progress, [], [])
+        return self._ingest(store, receipts, out, recipients, tickets, other_schemes, progress, [], [], access)
 
     def rematch(self, store: str | os.PathLike, out: str | os.PathLike, *,
                 people: Iterable[tuple[str, str]] = (), months: Iterable[int] = (),
                 tickets=None, recipients=None, other_schemes=None,
-                progress: Callable[[str, int, int], None] | None = None) -> Results:
+                progress: Callable[[str, int, int], None] | None = None,
+                access: AccessContext | None = None) -> Results:
         """Match again the given people ``(office_no, person_id)`` and months (``YYYYMM``).
 
         With corrected feed files (e.g. ``tickets=``), the people those touch
-        are matched again too. Everything else keeps its outcome.
+        are matched again too. Everything else keeps its outcome. ``access`` as in :meth:`run`.
         """
         return self._ingest(store, None, out, recipients, tickets, other_schemes, progress,
-                            [(str(o), str(p)) for o, p in people], [int(m) for m in months])
+                            [(str(o), str(p)) for o, p in people], [int(m) for m in months], access)
 
-    def _ingest(self, store, receipts, out, recipients, tickets, other_schemes, progress, people, months):
+    def _ingest(self, store, receipts, out, recipients, tickets, other_schemes, progress, people, months, access):
+        ctx = access if access is not None else AccessContext.from_env()
         feed = [(kind, p) for kind, paths in (("recipients", recipients), ("tickets", tickets),
                                               ("other_schemes", other_schemes)) for p in _paths(paths)]
         self.last_summary = self._engine.ingest(os.fspath(store), _paths(receipts), feed, os.fspath(out), progress,
                                                 people, months)
-        return open_results(out)
+        return open_results(out, ctx)
 
     def cancel(self) -> None:
         """Ask a running :meth:`load`, :meth:`run` or :meth:`ingest` (in another thread) to stop."""

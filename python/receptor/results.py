@@ -10,6 +10,9 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from .access import AccessContext, guarded_read
+from .audit import AuditLog, default_log_path
+
 __all__ = ["Results", "open_results", "read_table"]
 
 TABLES = ("receipts", "tickets", "findings", "scores_person", "scores_institution", "quarantine", "summary")
@@ -24,8 +27,13 @@ def _column(obj) -> np.ndarray | pd.api.extensions.ExtensionArray:
     return obj[()]
 
 
-def read_table(path: str | os.PathLike, name: str) -> pd.DataFrame:
-    """One table of a result file as a DataFrame (anndata dataframe encoding)."""
+def read_table(path: str | os.PathLike, name: str, access: AccessContext | None = None) -> pd.DataFrame:
+    """One table of a result file as ``access`` may see it (see :func:`open_results`)."""
+    return open_results(path, access).table(name)
+
+
+def _read_stored(path: str | os.PathLike, name: str) -> pd.DataFrame:
+    """One table as stored (anndata dataframe encoding). Unscoped: only :class:`Results` calls it."""
     with h5py.File(path, "r") as f:
         g = f[name]
         if g.attrs.get("encoding-type") != "dataframe":
@@ -38,16 +46,22 @@ def read_table(path: str | os.PathLike, name: str) -> pd.DataFrame:
 class Results:
     """A result file of `receptor run`: tables as DataFrames, read on first use.
 
+    Every table is the view the access context may see, and every read is
+    written to the audit log (see :mod:`receptor.access`).
     The file is opened only while a table is read, so a batch may replace it
     (write to a temporary name, then rename) while an analyst holds this object.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, access: AccessContext, audit_log: AuditLog | None = None):
         self.path = os.fspath(path)
+        self.access = access
+        self.audit_log = audit_log or AuditLog(default_log_path(self.path))
         with h5py.File(self.path, "r") as f:
             if f.attrs.get("format") != "receptor-results":
                 raise ValueError(f"{self.path}: not a receptor result file")
             self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+        self.audit_log.append(user=access.user, role=access.role, action="open_results",
+                              office=",".join(access.offices), file=os.path.abspath(self.path))
 
     @property
     def schema_version(self) -> int:
@@ -65,8 +79,19 @@ class Results:
         return json.loads(self.attrs["inputs"])
 
     def table(self, name: str) -> pd.DataFrame:
-        """Any table of the file by name, read now (not cached)."""
-        return read_table(self.path, name)
+        """Table ``name`` as this context may see it; the read is audited."""
+        return guarded_read(self.path, name, self.access, _read_stored, log=self.audit_log,
+                            institutions=self._office_institutions)
+
+    @cached_property
+    def _institutions(self) -> frozenset:
+        stored = _read_stored(self.path, "receipts")
+        mine = stored["office_no"].astype(str).isin(self.access.offices)
+        return frozenset(stored.loc[mine, "institution"].astype(str))
+
+    def _office_institutions(self) -> frozenset:
+        """Institutions named on the receipts of the context's offices (for institution-level rows)."""
+        return self._institutions
 
     @cached_property
     def receipts(self) -> pd.DataFrame:
@@ -104,9 +129,24 @@ class Results:
         return self.table("summary")
 
     def __repr__(self) -> str:
-        return f"Results({self.path!r}, schema_version={self.schema_version})"
+        return f"Results({self.path!r}, schema_version={self.schema_version}, role={self.access.role!r})"
 
 
-def open_results(path: str | os.PathLike) -> Results:
-    """Open a result file written by `receptor run` or :meth:`Engine.run`."""
-    return Results(path)
+def open_results(path: str | os.PathLike, access: AccessContext | None = None, *,
+                 audit_log: str | os.PathLike | None = None) -> Results:
+    """Open a result file written by `receptor run` or :meth:`Engine.run`.
+
+    Parameters
+    ----------
+    path
+        The result file.
+    access
+        Who reads: an :class:`~receptor.access.AccessContext`; None means
+        :meth:`AccessContext.from_env` (``RECEPTOR_ROLE`` and friends), which
+        raises PermissionError when no role is configured.
+    audit_log
+        Where reads are logged; default ``RECEPTOR_AUDIT_LOG``, else
+        ``audit.log`` beside the result file.
+    """
+    ctx = access if access is not None else AccessContext.from_env()
+    return Results(path, ctx, AuditLog(audit_log) if audit_log is not None else None)
