@@ -39,6 +39,10 @@ options:
   --months N        scenario: N consecutive months (1-12) from --month of one
                     population, receipts in DIR/receipts/YYYY-MM, one feed
                     with every month's tickets (--receipts is per month)
+  --offices N       scenario: welfare offices of programme 12 (default: one
+                    per 3,000 receipts)
+  --prefecture NN   scenario: people and institutions of this 都道府県 only
+                    (01-47, e.g. 27 Osaka); repeat for several
   --behaviours N    scenario: N people of every injected behaviour (default:
                     one per 20,000 receipts, none below 1,000)
   --behaviour NAME=N  scenario: the count of one behaviour: frequent_visitors,
@@ -62,6 +66,8 @@ int generate(const std::vector<std::string>& args) {
   std::string masters_dir;
   bool scenario = false;
   size_t months = 1;
+  size_t offices = 0;
+  std::vector<uint8_t> prefectures;
   synth::behaviour_options behaviours;
   for (size_t i = 0; i < args.size(); ++i) {
     auto& a = args[i];
@@ -107,6 +113,10 @@ int generate(const std::vector<std::string>& args) {
       scenario = true;
     } else if (a == "--months" && parse_count(value("--months"), n)) {
       months = static_cast<size_t>(n);
+    } else if (a == "--offices" && parse_count(value("--offices"), n)) {
+      offices = static_cast<size_t>(n);
+    } else if (a == "--prefecture" && parse_count(value("--prefecture"), n) && n >= 1 && n <= 47) {
+      prefectures.push_back(static_cast<uint8_t>(n));
     } else if (a == "--behaviours" && parse_count(value("--behaviours"), n)) {
       synth::set_all(behaviours, static_cast<size_t>(n));
     } else if (a == "--behaviour") {
@@ -143,6 +153,8 @@ int generate(const std::vector<std::string>& args) {
     s.out_dir = request.out_dir;
     s.masters = request.masters;
     s.months = months;
+    s.offices = offices;
+    s.prefectures = prefectures;
     s.behaviours = behaviours;
     auto made = synth::generate_scenario(s);
     if (!made) {

@@ -23,6 +23,8 @@ struct scenario_request {
   options month;                                ///< the receipts: seed, first 診療年月, count per month, side, encoding
   size_t months = 1;                            ///< consecutive months from month.month (1–12)
   behaviour_options behaviours;                 ///< the injected behaviours of behaviour_truth.csv
+  size_t offices = 0;                           ///< welfare offices of programme 12 (0: one per 3,000 receipts)
+  std::vector<uint8_t> prefectures;             ///< only these 都道府県 (empty: all 47), e.g. {27} for Osaka
   std::filesystem::path out_dir;                ///< receives receipts/, feed/ and the truth files
   const master::master_set* masters = nullptr;  ///< null: the built-in catalog
   feed_options feed;                            ///< the feed-side injections

@@ -1247,6 +1247,8 @@ expected<scenario_result> generate_scenario(const scenario_request& request) {
   people.seed = first.seed;
   people.receipts = first.receipts;
   people.reference_month = first.month;
+  people.offices = request.offices;
+  people.prefectures = request.prefectures;
   const population pop = make_population(people);
   const catalog codes = request.masters ? catalog_from_masters(*request.masters, first.seed) : builtin_catalog();
   const size_t months = request.months;
