@@ -559,7 +559,9 @@ void receipt_builder::medical_outpatient(receipt& r, rng& random) {
   }
   // The clean background bills 精神療法 only to people whose receipts carry 精神通院 (KO 21).
   const bool talks_allowed =
-    !opts_.clean || (plan != nullptr ? plan->psychotherapy : r.other != nullptr && r.other->law == 21);
+    !opts_.clean
+    || (plan != nullptr ? plan->psychotherapy
+                        : r.other != nullptr && r.other->law == 21 && (r.slots & pays_second) != 0);
   // 80: psychotherapy (or the shorter support) at psychiatric clinics, rehabilitation elsewhere.
   if (opts_.clean && plan != nullptr && plan->psychotherapy) {
     single(r, codes_.psychotherapy, spread(visits, 1), visit_payers);
@@ -717,6 +719,7 @@ void receipt_builder::tests(receipt& r, rng& random, uint32_t days, bool inpatie
 void receipt_builder::inpatient_drugs(receipt& r, rng& random, uint32_t stay, bool psychiatric) {
   const unsigned groups = static_cast<unsigned>(random.between(3, psychiatric ? 12 : 10));
   uint32_t drug_days = 0;
+  std::vector<const drug_item*> taken;
   for (unsigned g = 0; g < groups; ++g) {
     // A course over a stretch of the stay, one dose record per day.
     uint32_t course = stay;
@@ -724,15 +727,26 @@ void receipt_builder::inpatient_drugs(receipt& r, rng& random, uint32_t stay, bo
       const unsigned from = lowest_day(stay) + static_cast<unsigned>(random.below(popcount(stay)));
       course = stay & ~days_up_to(from - 1);
     }
-    const unsigned n = 1 + static_cast<unsigned>(random.below(3));
+    const unsigned drawn = 1 + static_cast<unsigned>(random.below(3));
     const drug_item* drugs[3];
     uint32_t amounts[3];
     bool psychotropic = false;
-    for (unsigned i = 0; i < n; ++i) {
-      drugs[i] = &distinct_drug(random, psychiatric && g < 2, drugs, i);
-      amounts[i] = oral_amount(random, *drugs[i]);
-      psychotropic = psychotropic || drugs[i]->psychotropic;
+    unsigned n = 0;
+    for (unsigned i = 0; i < drawn; ++i) {
+      // The clean background: psychotropics in one course only, and no drug in two
+      // courses, so that no drug's days add up over its limit.
+      drugs[n] = &distinct_drug(random, psychiatric && g < (opts_.clean ? 1u : 2u), drugs, n);
+      amounts[n] = oral_amount(random, *drugs[n]);
+      if (opts_.clean && (std::find(taken.begin(), taken.end(), drugs[n]) != taken.end()
+                          || std::find(drugs, drugs + n, drugs[n]) != drugs + n))
+        continue;
+      psychotropic = psychotropic || drugs[n]->psychotropic;
+      ++n;
     }
+    if (n == 0)
+      continue;
+    if (opts_.clean)
+      taken.insert(taken.end(), drugs, drugs + n);
     // The clean background gives psychotropics for at most 14 days of the month.
     if (opts_.clean && psychotropic)
       course = last_days(course, 14);
