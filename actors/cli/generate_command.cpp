@@ -33,7 +33,24 @@ options:
                     tickets.csv, tickets_late.csv, other_schemes.csv) with
                     injected cases of every match status, and the truth
                     (DIR/truth.csv, DIR/expected_status*.csv); receipts go
-                    to DIR/receipts
+                    to DIR/receipts. The scenario's background triggers no
+                    check; injected behaviours are listed with their truth
+                    in DIR/behaviour_truth.csv and DIR/anomaly_truth.csv
+  --months N        scenario: N consecutive months (1-12) from --month of one
+                    population, receipts in DIR/receipts/YYYY-MM, one feed
+                    with every month's tickets (--receipts is per month)
+  --offices N       scenario: welfare offices of programme 12 (default: one
+                    per 3,000 receipts)
+  --prefecture NN   scenario: people and institutions of this 都道府県 only
+                    (01-47, e.g. 27 Osaka); repeat for several
+  --behaviours N    scenario: N people of every injected behaviour (default:
+                    one per 20,000 receipts, none below 1,000)
+  --behaviour NAME=N  scenario: the count of one behaviour: frequent_visitors,
+                    psychotropic_shoppers, multi_institution, same_day_visits,
+                    polypharmacy, long_prescriptions, brand_over_generic,
+                    long_stays, dispensing_without_prescription,
+                    prescriptions_not_dispensed, other_scheme,
+                    frequent_clinic_patients, upcoding_clinic_patients
 )";
 
 bool parse_count(const char* text, uint64_t& out) {
@@ -48,6 +65,10 @@ int generate(const std::vector<std::string>& args) {
   synth::generation_request request;
   std::string masters_dir;
   bool scenario = false;
+  size_t months = 1;
+  size_t offices = 0;
+  std::vector<uint8_t> prefectures;
+  synth::behaviour_options behaviours;
   for (size_t i = 0; i < args.size(); ++i) {
     auto& a = args[i];
     auto value = [&](const char* name) -> const char* {
@@ -90,6 +111,23 @@ int generate(const std::vector<std::string>& args) {
       request.month.eof_marker = false;
     } else if (a == "--scenario") {
       scenario = true;
+    } else if (a == "--months" && parse_count(value("--months"), n)) {
+      months = static_cast<size_t>(n);
+    } else if (a == "--offices" && parse_count(value("--offices"), n)) {
+      offices = static_cast<size_t>(n);
+    } else if (a == "--prefecture" && parse_count(value("--prefecture"), n) && n >= 1 && n <= 47) {
+      prefectures.push_back(static_cast<uint8_t>(n));
+    } else if (a == "--behaviours" && parse_count(value("--behaviours"), n)) {
+      synth::set_all(behaviours, static_cast<size_t>(n));
+    } else if (a == "--behaviour") {
+      const std::string setting = value("--behaviour");
+      const size_t eq = setting.find('=');
+      if (eq == std::string::npos || !parse_count(setting.c_str() + eq + 1, n)
+          || !synth::set_count(behaviours, std::string_view{setting}.substr(0, eq), static_cast<size_t>(n))) {
+        std::fprintf(stderr, "receptor generate: --behaviour takes NAME=N with a behaviour's name: '%s'\n",
+                     setting.c_str());
+        return 2;
+      }
     } else {
       std::fprintf(stderr, "receptor generate: bad option '%s'\n\n%s", a.c_str(), help);
       return 2;
@@ -114,14 +152,20 @@ int generate(const std::vector<std::string>& args) {
     s.month = request.month;
     s.out_dir = request.out_dir;
     s.masters = request.masters;
+    s.months = months;
+    s.offices = offices;
+    s.prefectures = prefectures;
+    s.behaviours = behaviours;
     auto made = synth::generate_scenario(s);
     if (!made) {
       std::fprintf(stderr, "receptor generate: %s\n", made.error_value().message.c_str());
       return 2;
     }
-    std::fprintf(stderr, "receptor generate: %zu files, %llu receipts, %zu injected cases in %s\n",
-                 made->files.size(), static_cast<unsigned long long>(made->receipts), made->cases.size(),
-                 request.out_dir.c_str());
+    std::fprintf(stderr,
+                 "receptor generate: %zu months, %zu files, %llu receipts, %zu injected cases, %zu behaviour truth "
+                 "rows in %s\n",
+                 made->months.size(), made->files.size(), static_cast<unsigned long long>(made->receipts),
+                 made->cases.size(), made->findings.size(), request.out_dir.c_str());
     return 0;
   }
   auto result = synth::generate(request);

@@ -29,6 +29,11 @@ def generate_scenario(
     month: int = 202406,
     payer_side: bool = False,
     masters: Optional[Masters] = None,
+    months: int = 1,
+    behaviours: Optional[int] = None,
+    behaviour_counts: dict[str, int] = ...,
+    offices: int = 0,
+    prefectures: list[int] = ...,
 ) -> dict[str, Any]: ...
 
 class Masters:

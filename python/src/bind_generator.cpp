@@ -3,8 +3,11 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "bindings.hpp"
 #include "receptor/master/master_set.hpp"
@@ -64,7 +67,9 @@ py::list generate(const std::string& out_dir, size_t receipts, uint64_t seed, ui
 }
 
 py::dict generate_scenario(const std::string& out_dir, size_t receipts, uint64_t seed, uint32_t month,
-                           bool payer_side, std::shared_ptr<master::master_set> masters) {
+                           bool payer_side, std::shared_ptr<master::master_set> masters, size_t months,
+                           std::optional<size_t> behaviours, std::map<std::string, size_t> behaviour_counts,
+                           size_t offices, std::vector<uint8_t> prefectures) {
   synth::scenario_request request;
   request.out_dir = out_dir;
   request.month.receipts = receipts;
@@ -72,6 +77,14 @@ py::dict generate_scenario(const std::string& out_dir, size_t receipts, uint64_t
   request.month.month = month;
   request.month.payer_side = payer_side;
   request.masters = masters.get();
+  request.months = months;
+  request.offices = offices;
+  request.prefectures = std::move(prefectures);
+  if (behaviours)
+    synth::set_all(request.behaviours, *behaviours);
+  for (const auto& [name, count] : behaviour_counts)
+    if (!synth::set_count(request.behaviours, name, count))
+      throw std::invalid_argument("no behaviour named " + name);
   auto result = [&] {
     py::gil_scoped_release release;
     return synth::generate_scenario(request);
@@ -84,6 +97,9 @@ py::dict generate_scenario(const std::string& out_dir, size_t receipts, uint64_t
   d["receipts"] = result->receipts;
   d["cases"] = result->cases.size();
   d["offices_without_tickets"] = result->offices_without_tickets;
+  d["months"] = result->months;
+  d["behaviour_findings"] = result->findings.size();
+  d["anomaly_subjects"] = result->anomalies.size();
   return d;
 }
 
@@ -92,10 +108,18 @@ py::dict generate_scenario(const std::string& out_dir, size_t receipts, uint64_t
 void register_generator(py::module_& m) {
   m.def("generate_scenario", &generate_scenario, py::arg("out_dir"), py::arg("receipts") = 10000,
         py::arg("seed") = 1, py::arg("month") = 202406, py::arg("payer_side") = false,
-        py::arg("masters") = nullptr,
+        py::arg("masters") = nullptr, py::arg("months") = 1, py::arg("behaviours") = py::none(),
+        py::arg("behaviour_counts") = std::map<std::string, size_t>{}, py::arg("offices") = 0,
+        py::arg("prefectures") = std::vector<uint8_t>{},
         R"pbdoc(Writes a month of receipts (out_dir/receipts), the office's feed for it
 (out_dir/feed) with injected cases of every match status, and the truth
-(out_dir/truth.csv, expected_status.csv, expected_status_first_delivery.csv).)pbdoc");
+(out_dir/truth.csv, expected_status.csv, expected_status_first_delivery.csv).
+The background triggers no check; injected behaviours and their truth are in
+out_dir/behaviour_truth.csv and out_dir/anomaly_truth.csv. `months` > 1
+writes consecutive months of one population (receipts/YYYY-MM, one feed);
+`behaviours` sets every behaviour count, `behaviour_counts` single ones by
+name (frequent_visitors, psychotropic_shoppers, ...); `offices` and
+`prefectures` shape the population (e.g. 24 offices of prefecture 27).)pbdoc");
   m.def("generate", &generate, py::arg("out_dir"), py::arg("receipts") = 10000, py::arg("seed") = 1,
         py::arg("month") = 202406, py::arg("payer_side") = false, py::arg("only") = py::none(),
         py::arg("correction_rate") = 0.02, py::arg("wareki") = false, py::arg("utf8") = false,

@@ -1,6 +1,7 @@
 """The engine reports exactly the injected cases: nothing missed, nothing extra."""
 
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -56,3 +57,26 @@ def test_feed_rows_that_do_not_load_are_quarantined_with_file_and_line(tmp_path)
     q = r.quarantine
     hit = q[q["source_file"].str.endswith("bad_tickets.csv")]
     assert list(hit["source_line"]) == [3]
+
+
+def test_several_months_of_one_feed_get_their_expected_statuses(tmp_path):
+    made = _core.generate_scenario(str(tmp_path), receipts=2500, seed=23, months=2)
+    assert made["months"] == [202406, 202407]
+    receipts = Path(made["receipts_dir"])
+    feed = tmp_path / "feed"
+    with receptor.Engine(shards=3) as engine:
+        engine.load(recipients=feed / "recipients.csv", tickets=feed / "tickets.csv",
+                    other_schemes=feed / "other_schemes.csv")
+        engine.load(tickets=feed / "tickets_late.csv")
+        final = engine.run(sorted(str(d) for d in receipts.iterdir()), tmp_path / "final.h5")
+    got = final.receipts.assign(
+        file=final.receipts["source_file"].map(lambda p: Path(os.path.relpath(p, receipts)).as_posix()))
+    got = got.set_index(["file", "source_line"])["match_status"].sort_index()
+    want = pd.read_csv(tmp_path / "expected_status.csv", dtype={"file": str}).rename(columns={"line": "source_line"})
+    want = want.set_index(["file", "source_line"])["match_status"].sort_index()
+    assert len(got) == len(want) == made["receipts"]
+    diff = got.compare(want, result_names=("engine", "truth"))
+    assert diff.empty, diff.head(20).to_string()
+    behaviours = pd.read_csv(tmp_path / "behaviour_truth.csv", dtype={"institution": str, "file": str})
+    assert set(behaviours["month"]) <= {"2024-06", "2024-07"}
+    assert {"PRESCRIPTION_NOT_DISPENSED", "LONG_STAY", "OTHER_SCHEME_FIRST"} <= set(behaviours["code"])

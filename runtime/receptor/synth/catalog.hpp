@@ -38,6 +38,7 @@ struct drug_item {
   bool psychotropic = false;    ///< 向精神薬 (master column 14 = 5)
   bool generic = false;         ///< 後発品 (column 17)
   bool has_generic = false;     ///< a brand drug for which a generic with the same 一般名コード exists
+  bool narcotic = false;        ///< 麻薬 (master column 14 = 1)
   dosage_form form = dosage_form::oral;
   std::string name;             ///< UTF-8
 };
@@ -122,6 +123,7 @@ struct catalog {
   std::vector<procedure_set> imaging;          ///< 撮影 + 診断 + 管理加算 units (70)
   std::vector<procedure_item> treatments;      ///< 処置 (40)
   procedure_item oxygen_inhalation;            ///< 酸素吸入 (40), with `oxygen` as its own unit
+  procedure_item dialysis;                     ///< 人工腎臓 (40): injected behaviours only
   std::vector<procedure_item> surgeries;       ///< 手術 (50)
   std::vector<procedure_item> rehabilitation;  ///< 疾患別リハビリテーション (80)
   procedure_item psychotherapy;          ///< 通院精神療法 (80)

@@ -26,6 +26,25 @@ struct kind_shares {
   double pharmacy = 0.32;              ///< 調剤
 };
 
+/// An oral drug a care_plan prescribes, with its days.
+struct planned_drug {
+  uint32_t code = 0;   ///< 医薬品コード of a drug in catalog::oral_drugs
+  uint16_t days = 0;   ///< 内服: IY 回数 (院内) or CZ 調剤数量 (調剤)
+};
+
+/// How one receipt of an injected behaviour is built, instead of drawn.
+/// claim::plan indexes options::plans. Only what is set overrides the draws.
+struct care_plan {
+  uint8_t visits = 0;              ///< 医科 入院外: exactly this many visit days (0: drawn), within claim::days
+  uint32_t required_days = 0;      ///< visit days the receipt must show (bit d-1 for day d)
+  bool no_prescriptions = false;   ///< no drugs and no 処方箋料
+  bool prescription_slip = false;  ///< 院外: 処方箋料 on the first visit, no drugs
+  bool dialysis = false;           ///< 人工腎臓 (catalog::dialysis) on every visit day
+  bool psychotherapy = false;      ///< 通院精神療法 on every visit day
+  bool upcode = false;             ///< tests, imaging and 処置 on every visit day
+  std::vector<planned_drug> drugs; ///< 院内 IY 21 or 調剤: exactly these drugs, one 剤 each, on one day
+};
+
 /// What a generated month looks like and how its files are written. How
 /// recipients are covered (生保単独, with 被用者保険, with another 公費,
 /// programme 25) is a property of the people: see population_options::coverage.
@@ -40,6 +59,12 @@ struct options {
   bool crlf = true;              ///< CR LF line ends (else LF)
   bool eof_marker = true;        ///< 0x1A after the last line
   bool utf8 = false;             ///< UTF-8 text instead of CP932
+  /// Scenario background: receipts that trigger none of the checks of
+  /// docs/checks.md (≤ 14 visit days, psychotropics ≤ 14 days, other drugs ≤ 90,
+  /// no brand that has a 後発品, no 麻薬, no 人工腎臓, 精神療法 only with KO 21,
+  /// stays from claim::admission, visit days within claim::days).
+  bool clean = false;
+  const std::vector<care_plan>* plans = nullptr; ///< what claim::plan indexes (1-based)
 };
 
 /// A fault planted in one receipt, so that a test knows the truth about it.
@@ -59,6 +84,9 @@ struct claim {
   model::receipt_kind kind = model::receipt_kind::medical; ///< 医科, DPC, 歯科 or 調剤
   bool inpatient = false;       ///< 医科 入院 (DPC receipts are always inpatient)
   receipt_defect defect = receipt_defect::none; ///< set by a scenario planner before writing
+  uint32_t days = 0;            ///< options::clean, 医科 入院外 and 調剤: visit days drawn from these (0: any)
+  uint32_t admission = 0;       ///< options::clean inpatient: 入院年月日 YYYYMMDD, stay to the month's end (0: drawn)
+  uint32_t plan = 0;            ///< 1-based index into options::plans (0: none)
 };
 
 /// The 受給者番号 the programme's KO (法別 12 or 25) of `c` carries: the

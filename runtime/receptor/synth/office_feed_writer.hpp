@@ -86,7 +86,22 @@ struct feed_options {
   double earlier_period_rate = 0.02;  ///< share of people with an earlier, ended protection period (再開)
   double ending_later_rate = 0.01;    ///< share of people whose 廃止 is set for a later month
   double extra_scheme_rate = 0.01;    ///< share of people holding 15 更生医療 or 21 精神通院 not seen on receipts
+  /// Protection periods and other_schemes.csv dates are drawn relative to
+  /// this YYYYMM (0: the month written), so that the feeds of several
+  /// months of one population agree.
+  uint32_t reference_month = 0;
+  /// 廃止 set for a later month falls after this YYYYMM (0: the month written).
+  uint32_t last_month = 0;
+  /// By person id (empty: none): people the feed injects nothing into, and
+  /// people whose recipients.csv rows must not change (only ticket-side
+  /// injections; they have receipts in other months).
+  std::vector<bool> untouched_people, fixed_listing_people;
 };
+
+/// 15 or 21 when write_office_feed() for `month` lists person `person` in
+/// other_schemes.csv with a scheme their receipts never bill (the
+/// extra_scheme_rate draw), else 0.
+uint8_t unbilled_scheme(const population& pop, uint32_t person, const feed_options& feed, uint32_t month);
 
 /// One receipt given a known status on purpose.
 struct injected_case {

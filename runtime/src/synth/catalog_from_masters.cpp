@@ -71,8 +71,17 @@ catalog catalog_from_masters(const master::master_set& masters, uint64_t seed) {
                      &c.injection_im, &c.injection_iv, &c.drip, &c.blood_draw, &c.chemistry_judgement,
                      &c.hematology_judgement, &c.long_term_ward, &c.psychiatric_ward, &c.psychotherapy,
                      &c.psychiatric_support, &c.psychiatric_day_care, &c.occupational_therapy,
-                     &c.oxygen_inhalation})
+                     &c.oxygen_inhalation, &c.dialysis})
     refresh(*item, masters);
+  // The built-in drugs' flags as the master has them: the checks read the master.
+  for (auto* pool : {&c.oral_drugs, &c.pain_relief, &c.topical_drugs, &c.injection_drugs})
+    for (auto& item : *pool)
+      if (const auto* d = masters.find_drug(item.code)) {
+        item.psychotropic = d->psychotropic();
+        item.narcotic = d->narcotic_class == 1;
+        item.generic = d->generic;
+        item.has_generic = !d->generic && !d->generic_name_code.empty() && masters.has_generic(d->generic_name_code);
+      }
   for (auto* set : {&c.acute_ward_days_1_14, &c.acute_ward_days_15_30, &c.acute_ward_days_31})
     for (auto& item : set->items)
       refresh(item, masters);
@@ -137,6 +146,7 @@ catalog catalog_from_masters(const master::master_set& masters, uint64_t seed) {
       item.countable = countable_unit(d.unit);
       item.dose = typical_dose(d, item.countable);
       item.psychotropic = d.psychotropic();
+      item.narcotic = d.narcotic_class == 1;
       item.generic = d.generic;
       item.has_generic = !d.generic && !d.generic_name_code.empty() && masters.has_generic(d.generic_name_code);
       item.form = static_cast<dosage_form>(d.dosage_form);

@@ -53,10 +53,33 @@ uint32_t day_in(uint32_t yyyymm, unsigned first, unsigned last, rng& random) {
   return yyyymm * 100 + static_cast<uint32_t>(random.between(first, last));
 }
 
+bool flagged(const std::vector<bool>& people, uint32_t person) { return person < people.size() && people[person]; }
+
 // `value` with zeros in front up to `width` digits.
 std::string padded(uint64_t value, size_t width) {
   std::string digits = std::to_string(value);
   return digits.size() < width ? std::string(width - digits.size(), '0') + digits : digits;
+}
+
+// What the feed draws per person from the person's traits, beside the protection periods.
+struct person_extras {
+  std::string address;
+  std::string caseworker;
+  uint32_t scheme_since = 0;
+  uint8_t unbilled_law = 0; // 15 or 21 held but never billed
+};
+
+person_extras extras_of(const person& p, const office& o, uint32_t month, const feed_options& feed) {
+  rng random{derive_seed(p.traits, scheme_stream)};
+  person_extras e;
+  e.address = std::string{prefecture_name(o.prefecture)} + "中央" + std::to_string(random.between(1, 9)) + "丁目"
+              + std::to_string(random.between(1, 30)) + "-" + std::to_string(random.between(1, 20));
+  e.caseworker = "K" + padded(1 + random.below(30), 2);
+  e.scheme_since =
+    std::max(day_in(add_months(month, -static_cast<int>(1 + random.below(60))), 1, 31, random), p.birth_date);
+  if (p.other < 0 && random.chance(feed.extra_scheme_rate))
+    e.unbilled_law = random.chance(1.0 / 3) ? 15 : 21;
+  return e;
 }
 
 unsigned first_day(uint32_t mask) {
@@ -265,10 +288,12 @@ void feed_planner::plan_people() {
     const person& p = pop_.people[i];
     rng random{derive_seed(p.traits, protection_stream)};
     // Protected since a day of the last ten years, not before birth.
-    const uint32_t start_month = add_months(opts_.month, -static_cast<int>(1 + random.below(120)));
+    const uint32_t reference = feed_.reference_month != 0 ? feed_.reference_month : opts_.month;
+    const uint32_t last = feed_.last_month != 0 ? feed_.last_month : opts_.month;
+    const uint32_t start_month = add_months(reference, -static_cast<int>(1 + random.below(120)));
     period current{std::max(day_in(start_month, 1, 31, random), p.birth_date), 0};
     if (random.chance(feed_.ending_later_rate))
-      current.to = day_in(add_months(opts_.month, static_cast<int>(1 + random.below(6))), 1, 31, random);
+      current.to = day_in(add_months(last, static_cast<int>(1 + random.below(6))), 1, 31, random);
     auto& periods = periods_[i];
     if (random.chance(feed_.earlier_period_rate)) {
       // 廃止 in a month before the current period began, then 再開.
@@ -386,21 +411,26 @@ bool feed_planner::fits(injection what, size_t i) {
     case injection::wrong_care_type:
       return care_type_of(c) <= 2; // 入院 and 入院外 share the 医科 institution key
     case injection::validity_ends_early:
-    case injection::protection_ended:
       return care_days(i) != 0 && first_day(care_days(i)) >= 2;
+    case injection::protection_ended:
+      return !flagged(feed_.fixed_listing_people, c.person) && care_days(i) != 0 && first_day(care_days(i)) >= 2;
     case injection::protection_starts_late:
-      return care_days(i) != 0 && last_day(care_days(i)) < month_days_;
+      return !flagged(feed_.fixed_listing_people, c.person) && care_days(i) != 0
+             && last_day(care_days(i)) < month_days_;
     case injection::protection_gap:
-      return care_days(i) != 0 && first_day(care_days(i)) >= 2 && last_day(care_days(i)) < month_days_;
+      return !flagged(feed_.fixed_listing_people, c.person) && care_days(i) != 0 && first_day(care_days(i)) >= 2
+             && last_day(care_days(i)) < month_days_;
     case injection::variant_kanji:
-      return standard_spelling(p.name) != p.name;
+      return standard_spelling(p.name) != p.name && !flagged(feed_.fixed_listing_people, c.person);
     case injection::ticket_omitted:
     case injection::late_ticket:
-    case injection::unknown_recipient:
       return identifiable_[c.person];
+    case injection::unknown_recipient:
+      return identifiable_[c.person] && !flagged(feed_.fixed_listing_people, c.person);
     case injection::insurer_on_ticket:
       return p.insurance < 0;
     case injection::birth_date_differs:
+      return !flagged(feed_.fixed_listing_people, c.person);
     case injection::copay_typo:
       return true;
     default: // receipt-side and office-wide cases are marked, never drawn
@@ -532,7 +562,7 @@ void feed_planner::inject() {
   // no case yet, in an order drawn from the seed.
   std::vector<size_t> candidates;
   for (size_t i = 0; i < claims_.size(); ++i)
-    if (!injected_[i] && claims_of_person_[claims_[i].person] == 1)
+    if (!injected_[i] && claims_of_person_[claims_[i].person] == 1 && !flagged(feed_.untouched_people, claims_[i].person))
       candidates.push_back(i);
   rng random{derive_seed(opts_.seed, injection_stream)};
   for (size_t k = candidates.size(); k > 1; --k)
@@ -588,24 +618,18 @@ error feed_planner::write(const std::filesystem::path& dir) {
     const uint32_t birth = listings_[i] == listing::birth_differs ? year_earlier(p.birth_date) : p.birth_date;
     const std::string insurer =
       p.insurance >= 0 ? pop_.insurances[static_cast<size_t>(p.insurance)].insurer_no : std::string{};
-    rng random{derive_seed(p.traits, scheme_stream)};
-    const std::string address = std::string{prefecture_name(o.prefecture)} + "中央"
-                                + std::to_string(random.between(1, 9)) + "丁目" + std::to_string(random.between(1, 30))
-                                + "-" + std::to_string(random.between(1, 20));
-    const std::string caseworker = "K" + padded(1 + random.below(30), 2);
+    const person_extras extras =
+      extras_of(p, o, feed_.reference_month != 0 ? feed_.reference_month : opts_.month, feed_);
+    const std::string& address = extras.address;
+    const std::string& caseworker = extras.caseworker;
     for (const period& span : periods_[i])
       recipients.row({o.payer_no, id, padded(i + 1, 7), name, p.kana, std::string(1, static_cast<char>('0' + p.sex)),
                       iso_date(birth), address, iso_date(span.from), span.to != 0 ? iso_date(span.to) : std::string{},
                       caseworker, insurer});
     // Schemes held beside the programme: the one the receipts bill, and for
     // a few people one they never bill (for the OTHER_SCHEME checks).
-    const uint32_t since =
-      std::max(day_in(add_months(opts_.month, -static_cast<int>(1 + random.below(60))), 1, 31, random), p.birth_date);
-    uint8_t law = 0;
-    if (p.other >= 0)
-      law = pop_.other_publics[static_cast<size_t>(p.other)].law;
-    else if (random.chance(feed_.extra_scheme_rate))
-      law = random.chance(1.0 / 3) ? 15 : 21;
+    const uint32_t since = extras.scheme_since;
+    const uint8_t law = p.other >= 0 ? pop_.other_publics[static_cast<size_t>(p.other)].law : extras.unbilled_law;
     if (law != 0)
       schemes.row({id, o.payer_no, padded(law, 2), iso_date(since), ""});
   }
@@ -702,6 +726,12 @@ size_t case_count(double rate, size_t receipts, size_t at_least_one_from) {
     return 0;
   const auto count = static_cast<size_t>(rate * static_cast<double>(receipts) + 0.5);
   return receipts >= at_least_one_from ? std::max<size_t>(count, 1) : count;
+}
+
+uint8_t unbilled_scheme(const population& pop, uint32_t person, const feed_options& feed, uint32_t month) {
+  const struct person& p = pop.people[person];
+  return extras_of(p, pop.offices[p.office], feed.reference_month != 0 ? feed.reference_month : month, feed)
+    .unbilled_law;
 }
 
 std::string person_id_of(uint32_t person) { return "P" + padded(person, 7); }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <unordered_map>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -173,6 +174,7 @@ private:
   void inpatient_stay(receipt& r, rng& random, bool dpc);
   void dental(receipt& r, rng& random);
   void pharmacy(receipt& r, rng& random);
+  void planned_pharmacy(receipt& r, rng& random, const care_plan& plan);
   void to_dpc(receipt& r);
   void sort_units(receipt& r);
   void totals(receipt& r) const;
@@ -189,6 +191,12 @@ private:
   uint32_t pick_days(rng& random, unsigned n, uint32_t allowed) const;
   uint32_t subset(rng& random, uint32_t days, double keep) const;
   const drug_item& oral_drug(rng& random, bool psychotropic) const;
+  const care_plan* plan_of(const claim& c) const;
+  const drug_item& planned(uint32_t code) const;
+  const drug_item& pain_killer(rng& random) const;
+  const drug_item& topical_drug(rng& random) const;
+  const drug_item& injection_drug(rng& random) const;
+  const drug_item& carrier(size_t i) const;
   const drug_item& distinct_drug(rng& random, bool psychotropic, const drug_item* const* chosen, size_t n) const;
   uint32_t oral_amount(rng& random, const drug_item& d) const;
   int32_t drug_points(const drug_item* const* drugs, const uint32_t* amounts, size_t n) const;
@@ -211,6 +219,11 @@ private:
   std::vector<uint32_t> chronic_weights_, psychiatric_weights_, acute_weights_, dental_weights_;
   std::vector<const drug_item*> oral_, oral_brand_, psychotropic_, psychotropic_brand_;
   std::vector<const procedure_item*> dental_treatments_; ///< 歯科 items other than 医学管理
+  // options::clean: pools without what a check would flag (brands with a 後発品, 麻薬,
+  // 向精神薬 as 屯服 or 外用, 人工腎臓, 精神療法); otherwise every item.
+  std::vector<const drug_item*> pain_, topical_, injection_;
+  std::vector<const procedure_item*> treatments_, rehabilitation_;
+  std::unordered_map<uint32_t, const drug_item*> oral_by_code_;
   // Scratch space reused across receipts.
   std::vector<unit_span> spans_;
   std::vector<item_line> scratch_;

@@ -100,6 +100,19 @@ uint32_t pick_weighted(const std::vector<uint32_t>& items, const std::vector<uin
   return items[static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin())];
 }
 
+// The last `n` days of `mask`.
+uint32_t last_days(uint32_t mask, unsigned n) {
+  uint32_t out = 0;
+  for (unsigned day = 31; day >= 1 && n > 0; --day)
+    if ((mask & bit(day)) != 0) {
+      out |= bit(day);
+      --n;
+    }
+  return out;
+}
+
+bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+
 // Whether a person's chronic picture is psychiatric: stable per person.
 bool psychiatric_person(const person& p) { return (derive_seed(p.traits, 1) % 100) < 30; }
 
@@ -142,7 +155,26 @@ receipt_builder::receipt_builder(const options& opts, const catalog& codes, cons
     else
       add(acute_, acute_weights_, i, d.weight);
   }
+  // A check flags brands that have a 後発品 and long 麻薬 prescriptions: the clean background has neither.
+  auto flagged = [&](const drug_item& d) { return opts.clean && (d.has_generic || d.narcotic || d.psychotropic); };
+  for (const auto* pool : {&codes.pain_relief, &codes.topical_drugs, &codes.injection_drugs}) {
+    auto& into = pool == &codes.pain_relief ? pain_ : pool == &codes.topical_drugs ? topical_ : injection_;
+    for (const auto& d : *pool)
+      if (!flagged(d))
+        into.push_back(&d);
+    if (into.empty())
+      into.push_back(&pool->front());
+  }
+  for (const auto& t : codes.treatments)
+    if (!opts.clean || !starts_with(t.name, "人工腎臓"))
+      treatments_.push_back(&t);
+  for (const auto& t : codes.rehabilitation)
+    if (!opts.clean || t.name.find("精神") == std::string::npos)
+      rehabilitation_.push_back(&t);
   for (const auto& d : codes.oral_drugs) {
+    oral_by_code_.emplace(d.code, &d);
+    if (opts.clean && d.narcotic)
+      continue;
     auto& pool = d.psychotropic ? (d.has_generic ? psychotropic_brand_ : psychotropic_)
                                 : (d.has_generic ? oral_brand_ : oral_);
     pool.push_back(&d);
@@ -151,6 +183,25 @@ receipt_builder::receipt_builder(const options& opts, const catalog& codes, cons
     if (p.shikibetsu != 13)
       dental_treatments_.push_back(&p);
 }
+
+const care_plan* receipt_builder::plan_of(const claim& c) const {
+  return c.plan != 0 && opts_.plans != nullptr && c.plan <= opts_.plans->size() ? &(*opts_.plans)[c.plan - 1]
+                                                                                 : nullptr;
+}
+
+const drug_item& receipt_builder::planned(uint32_t code) const {
+  const auto at = oral_by_code_.find(code);
+  return at != oral_by_code_.end() ? *at->second : codes_.oral_drugs.front();
+}
+
+const drug_item& receipt_builder::pain_killer(rng& random) const { return *pain_[random.below(pain_.size())]; }
+const drug_item& receipt_builder::topical_drug(rng& random) const {
+  return *topical_[random.below(topical_.size())];
+}
+const drug_item& receipt_builder::injection_drug(rng& random) const {
+  return *injection_[random.below(injection_.size())];
+}
+const drug_item& receipt_builder::carrier(size_t i) const { return *injection_[i % injection_.size()]; }
 
 void receipt_builder::build(const claim& c, uint32_t number, receipt& r) {
   rng random{c.seed};
@@ -325,7 +376,7 @@ uint32_t receipt_builder::subset(rng& random, uint32_t days, double keep) const 
 
 const drug_item& receipt_builder::oral_drug(rng& random, bool psychotropic) const {
   // Recipients are expected to take generics: brands that have one are rare.
-  const bool brand = random.chance(0.08);
+  const bool brand = random.chance(0.08) && !opts_.clean;
   if (psychotropic) {
     const auto& pool = brand && !psychotropic_brand_.empty() ? psychotropic_brand_ : psychotropic_;
     if (!pool.empty())
@@ -403,10 +454,22 @@ void receipt_builder::medical_outpatient(receipt& r, rng& random) {
   static constexpr uint32_t visit_weights[] = {35, 28, 15, 10, 5, 3, 2, 2};
   static constexpr unsigned visit_counts[] = {1, 2, 3, 4, 5, 6, 8, 12};
   unsigned n = visit_counts[random.weighted(visit_weights)];
-  const bool day_care = place.psychiatric && random.chance(0.2);
+  const care_plan* plan = plan_of(*r.source);
+  const bool day_care = place.psychiatric && random.chance(0.2) && plan == nullptr;
   if (day_care)
     n = static_cast<unsigned>(random.between(8, 20));
-  const uint32_t visits = pick_days(random, n, days_up_to(month_days_));
+  // The clean background keeps each receipt within its claim's days (at most 14).
+  const uint32_t allowed =
+    opts_.clean && r.source->days != 0 ? r.source->days & days_up_to(month_days_) : days_up_to(month_days_);
+  uint32_t visits = 0;
+  if (plan != nullptr) {
+    const uint32_t required = plan->required_days & days_up_to(month_days_);
+    const unsigned wanted = plan->visits != 0 ? plan->visits : n;
+    const unsigned have = popcount(required);
+    visits = required | (wanted > have ? pick_days(random, wanted - have, allowed & ~required) : 0);
+  } else {
+    visits = pick_days(random, n, allowed);
+  }
   const unsigned first = lowest_day(visits);
   if (r.diagnoses.empty() || random.chance(0.3))
     acute_disease(r, random, first);
@@ -439,14 +502,31 @@ void receipt_builder::medical_outpatient(receipt& r, rng& random) {
   if (rx_days == 0 && random.chance(0.8))
     rx_days = bit(first);
   const bool psychiatric = place.psychiatric || psychiatric_person(*r.patient);
-  if (rx_days != 0)
+  if (plan != nullptr && (plan->no_prescriptions || plan->prescription_slip || !plan->drugs.empty())) {
+    const uint8_t payers = unit_payers(r, random, true);
+    if (plan->no_prescriptions) {
+      // no drugs, no 処方箋
+    } else if (place.outside_prescriptions) {
+      single(r, codes_.prescription, one_day(first, 1), payers);
+    } else {
+      for (const auto& p : plan->drugs) {
+        const drug_item* d = &planned(p.code);
+        const uint32_t amount = d->dose;
+        add(r, item_record::iy, 21, d->code, amount, one_day(first, p.days), payers).points =
+          drug_points(&d, &amount, 1);
+      }
+      single(r, codes_.dispensing_oral, one_day(first, 1), payers);
+      single(r, codes_.prescribing, one_day(first, 1), payers);
+    }
+  } else if (rx_days != 0) {
     prescriptions(r, random, rx_days, psychiatric, !place.outside_prescriptions);
+  }
 
   if (random.chance(0.08))
     injections(r, random, pick_days(random, static_cast<unsigned>(random.between(1, 3)), visits), false);
   if (random.chance(0.12)) {
     // 40: a 処置, sometimes with the material it used in the same unit.
-    const auto& t = codes_.treatments[random.below(codes_.treatments.size())];
+    const auto& t = *treatments_[random.below(treatments_.size())];
     const day_counts days = spread(pick_days(random, static_cast<unsigned>(random.between(1, 3)), visits), 1);
     const uint8_t payers = unit_payers(r, random, false);
     if (random.chance(0.3) && !codes_.materials.empty()) {
@@ -465,8 +545,30 @@ void receipt_builder::medical_outpatient(receipt& r, rng& random) {
   if (random.chance(0.06))
     procedure_unit(r, codes_.imaging[random.below(codes_.imaging.size())], one_day(first, 1),
                    unit_payers(r, random, false));
+  if (plan != nullptr && plan->dialysis)
+    single(r, codes_.dialysis, spread(visits, 1), visit_payers);
+  if (plan != nullptr && plan->upcode) {
+    // Every visit billed as if it were the first of a work-up, with a minor operation.
+    tests(r, random, visits, false);
+    single(r, codes_.surgeries[random.below(codes_.surgeries.size())], one_day(first, 1), visit_payers);
+    for (unsigned day = 1; day <= 31; ++day)
+      if ((visits & bit(day)) != 0) {
+        procedure_unit(r, codes_.imaging[random.below(codes_.imaging.size())], one_day(day, 1), visit_payers);
+        single(r, *treatments_[random.below(treatments_.size())], one_day(day, 1), visit_payers);
+      }
+  }
+  // The clean background bills 精神療法 only to people whose receipts carry 精神通院 (KO 21).
+  const bool talks_allowed =
+    !opts_.clean
+    || (plan != nullptr ? plan->psychotherapy
+                        : r.other != nullptr && r.other->law == 21 && (r.slots & pays_second) != 0);
   // 80: psychotherapy (or the shorter support) at psychiatric clinics, rehabilitation elsewhere.
-  if (place.psychiatric) {
+  if (opts_.clean && plan != nullptr && plan->psychotherapy) {
+    single(r, codes_.psychotherapy, spread(visits, 1), visit_payers);
+  } else if (place.psychiatric && !talks_allowed) {
+    if (day_care)
+      single(r, codes_.psychiatric_day_care, spread(visits, 1), visit_payers);
+  } else if (place.psychiatric) {
     const uint32_t talks = day_care ? pick_days(random, 2, visits) : visits;
     const uint32_t support = subset(random, talks, 0.25);
     if ((talks & ~support) != 0)
@@ -475,8 +577,8 @@ void receipt_builder::medical_outpatient(receipt& r, rng& random) {
       single(r, codes_.psychiatric_support, spread(support, 1), visit_payers);
     if (day_care)
       single(r, codes_.psychiatric_day_care, spread(visits & ~talks, 1), visit_payers);
-  } else if (random.chance(0.05) && !codes_.rehabilitation.empty()) {
-    single(r, codes_.rehabilitation[random.below(codes_.rehabilitation.size())],
+  } else if (random.chance(0.05) && !rehabilitation_.empty()) {
+    single(r, *rehabilitation_[random.below(rehabilitation_.size())],
            spread(visits, static_cast<uint16_t>(random.between(1, 2))), unit_payers(r, random, false));
   }
 }
@@ -500,7 +602,15 @@ void receipt_builder::prescriptions(receipt& r, rng& random, uint32_t days, bool
     const unsigned n = 1 + static_cast<unsigned>(random.weighted(drug_weights));
     const drug_item* drugs[3];
     uint32_t amounts[3];
-    const day_counts supply = spread(days, supplies[random.weighted(supply_weights)]);
+    uint16_t supply_days = supplies[random.weighted(supply_weights)];
+    uint32_t group_days = days;
+    if (opts_.clean) {
+      // One prescription day per 剤, psychotropics for at most 14 days: no drug over its limit.
+      group_days = bit(lowest_day(pick_days(random, 1, days)));
+      if (psychiatric && g == 0)
+        supply_days = std::min<uint16_t>(supply_days, 14);
+    }
+    const day_counts supply = spread(group_days, supply_days);
     const uint8_t group_payers = unit_payers(r, random, psychiatric && g == 0);
     for (unsigned i = 0; i < n; ++i) {
       drugs[i] = &distinct_drug(random, psychiatric && g == 0, drugs, i);
@@ -513,14 +623,14 @@ void receipt_builder::prescriptions(receipt& r, rng& random, uint32_t days, bool
   }
   if (random.chance(0.1)) {
     // 22 屯服: a pain killer for a number of times.
-    const drug_item* d = &codes_.pain_relief[random.below(codes_.pain_relief.size())];
+    const drug_item* d = &pain_killer(random);
     const uint32_t amount = d->dose;
     add(r, item_record::iy, 22, d->code, amount, one_day(lowest_day(days), 10), payers).points =
       drug_points(&d, &amount, 1);
   }
   const bool topical = random.chance(0.15) && !codes_.topical_drugs.empty();
   if (topical) {
-    const drug_item* d = &codes_.topical_drugs[random.below(codes_.topical_drugs.size())];
+    const drug_item* d = &topical_drug(random);
     const uint32_t amount = d->dose;
     add(r, item_record::iy, 23, d->code, amount, spread(days, 1), payers).points = drug_points(&d, &amount, 1);
   }
@@ -552,11 +662,11 @@ void receipt_builder::injections(receipt& r, rng& random, uint32_t days, bool in
     size_t n = 0;
     const unsigned extra = drip ? 1 + static_cast<unsigned>(random.below(2)) : 1;
     if (drip) {
-      drugs[n] = &codes_.injection_drugs[0]; // the carrier solution
+      drugs[n] = &carrier(0); // the carrier solution
       amounts[n++] = 1000;
     }
     for (unsigned i = 0; i < extra; ++i, ++n) {
-      drugs[n] = &codes_.injection_drugs[random.below(codes_.injection_drugs.size())];
+      drugs[n] = &injection_drug(random);
       amounts[n] = drugs[n]->dose;
     }
     for (size_t i = 0; i < n; ++i)
@@ -609,6 +719,7 @@ void receipt_builder::tests(receipt& r, rng& random, uint32_t days, bool inpatie
 void receipt_builder::inpatient_drugs(receipt& r, rng& random, uint32_t stay, bool psychiatric) {
   const unsigned groups = static_cast<unsigned>(random.between(3, psychiatric ? 12 : 10));
   uint32_t drug_days = 0;
+  std::vector<const drug_item*> taken;
   for (unsigned g = 0; g < groups; ++g) {
     // A course over a stretch of the stay, one dose record per day.
     uint32_t course = stay;
@@ -616,16 +727,33 @@ void receipt_builder::inpatient_drugs(receipt& r, rng& random, uint32_t stay, bo
       const unsigned from = lowest_day(stay) + static_cast<unsigned>(random.below(popcount(stay)));
       course = stay & ~days_up_to(from - 1);
     }
-    drug_days |= course;
-    const day_counts d = spread(course, 1);
-    const unsigned n = 1 + static_cast<unsigned>(random.below(3));
+    const unsigned drawn = 1 + static_cast<unsigned>(random.below(3));
     const drug_item* drugs[3];
     uint32_t amounts[3];
-    for (unsigned i = 0; i < n; ++i) {
-      drugs[i] = &distinct_drug(random, psychiatric && g < 2, drugs, i);
-      amounts[i] = oral_amount(random, *drugs[i]);
-      add(r, item_record::iy, 21, drugs[i]->code, amounts[i], d, r.slots);
+    bool psychotropic = false;
+    unsigned n = 0;
+    for (unsigned i = 0; i < drawn; ++i) {
+      // The clean background: psychotropics in one course only, and no drug in two
+      // courses, so that no drug's days add up over its limit.
+      drugs[n] = &distinct_drug(random, psychiatric && g < (opts_.clean ? 1u : 2u), drugs, n);
+      amounts[n] = oral_amount(random, *drugs[n]);
+      if (opts_.clean && (std::find(taken.begin(), taken.end(), drugs[n]) != taken.end()
+                          || std::find(drugs, drugs + n, drugs[n]) != drugs + n))
+        continue;
+      psychotropic = psychotropic || drugs[n]->psychotropic;
+      ++n;
     }
+    if (n == 0)
+      continue;
+    if (opts_.clean)
+      taken.insert(taken.end(), drugs, drugs + n);
+    // The clean background gives psychotropics for at most 14 days of the month.
+    if (opts_.clean && psychotropic)
+      course = last_days(course, 14);
+    drug_days |= course;
+    const day_counts d = spread(course, 1);
+    for (unsigned i = 0; i < n; ++i)
+      add(r, item_record::iy, 21, drugs[i]->code, amounts[i], d, r.slots);
     r.items.back().points = drug_points(drugs, amounts, n);
   }
   single(r, codes_.inpatient_dispensing, spread(drug_days, 1), r.slots);
@@ -657,7 +785,12 @@ void receipt_builder::inpatient_stay(receipt& r, rng& random, bool dpc) {
   const bool psychiatric = place.psychiatric && !dpc;
   const uint32_t month_start = opts_.month * 100 + 1;
   unsigned first = 1;
-  if (random.chance(psychiatric ? 0.85 : 0.45)) {
+  if (opts_.clean && r.source->admission != 0) {
+    // A planned stay: admitted on that day, still in at the month's end.
+    r.admission = r.source->admission;
+    if (r.admission > month_start)
+      first = r.admission % 100;
+  } else if (random.chance(psychiatric ? 0.85 : 0.45)) {
     const int64_t before = random.between(1, psychiatric ? 900 : 60);
     r.admission = from_day_number(day_number(month_start) - before);
   } else {
@@ -665,7 +798,7 @@ void receipt_builder::inpatient_stay(receipt& r, rng& random, bool dpc) {
     r.admission = opts_.month * 100 + first;
   }
   unsigned last = month_days_;
-  if (random.chance(psychiatric ? 0.1 : 0.55)) {
+  if (!(opts_.clean && r.source->admission != 0) && random.chance(psychiatric ? 0.1 : 0.55)) {
     last = static_cast<unsigned>(random.between(first, month_days_));
     r.discharge = opts_.month * 100 + last;
   }
@@ -733,7 +866,7 @@ void receipt_builder::inpatient_stay(receipt& r, rng& random, bool dpc) {
       single(r, codes_.oxygen_inhalation, spread(days, 1), r.slots);
       material(r, codes_.oxygen, 40, spread(days, 1), r.slots, 0);
     } else {
-      single(r, codes_.treatments[random.below(codes_.treatments.size())], spread(days, 1), r.slots);
+      single(r, *treatments_[random.below(treatments_.size())], spread(days, 1), r.slots);
     }
   }
   if (!psychiatric && random.chance(dpc ? 0.35 : 0.15)) {
@@ -741,8 +874,7 @@ void receipt_builder::inpatient_stay(receipt& r, rng& random, bool dpc) {
     const unsigned day = lowest_day(pick_days(random, 1, r.stay));
     const auto& s = codes_.surgeries[random.below(codes_.surgeries.size())];
     single(r, s, one_day(day, 1), r.slots);
-    const auto& solutions = codes_.injection_drugs;
-    const drug_item* drugs[2] = {&solutions[0], &solutions[1 % solutions.size()]};
+    const drug_item* drugs[2] = {&carrier(0), &carrier(1)};
     const uint32_t amounts[2] = {1000, 2000};
     add(r, item_record::iy, 50, drugs[0]->code, amounts[0], one_day(day, 1), r.slots);
     add(r, item_record::iy, 50, drugs[1]->code, amounts[1], one_day(day, 1), r.slots);
@@ -764,8 +896,8 @@ void receipt_builder::inpatient_stay(receipt& r, rng& random, bool dpc) {
   // 80: rehabilitation, one to three units a day; 作業療法 on psychiatric wards.
   if (psychiatric) {
     single(r, codes_.occupational_therapy, spread(subset(random, r.stay, 0.6), 1), r.slots);
-  } else if (random.chance(0.4) && !codes_.rehabilitation.empty()) {
-    const auto& rehab = codes_.rehabilitation[random.below(std::min<size_t>(2, codes_.rehabilitation.size()))];
+  } else if (random.chance(0.4) && !rehabilitation_.empty()) {
+    const auto& rehab = *rehabilitation_[random.below(std::min<size_t>(2, rehabilitation_.size()))];
     single(r, rehab, spread(subset(random, r.stay, 0.7), static_cast<uint16_t>(random.between(1, 3))), r.slots);
   }
   if (random.chance(0.2))
@@ -896,7 +1028,7 @@ void receipt_builder::dental(receipt& r, rng& random) {
   }
   if (random.chance(0.1)) {
     // 21: a few days of a pain killer.
-    const drug_item* d = &codes_.pain_relief[random.below(codes_.pain_relief.size())];
+    const drug_item* d = &pain_killer(random);
     const uint32_t amount = d->dose * 3;
     add(r, item_record::iy, 21, d->code, amount, one_day(first, 3), payers).points = drug_points(&d, &amount, 1);
   }
@@ -910,6 +1042,10 @@ void receipt_builder::dental(receipt& r, rng& random) {
 }
 
 void receipt_builder::pharmacy(receipt& r, rng& random) {
+  if (const care_plan* plan = plan_of(*r.source); plan != nullptr && !plan->drugs.empty()) {
+    planned_pharmacy(r, random, *plan);
+    return;
+  }
   static constexpr uint32_t reception_weights[] = {70, 22, 8};
   const unsigned receptions = 1 + static_cast<unsigned>(random.weighted(reception_weights));
   const uint32_t days = pick_days(random, receptions, days_up_to(month_days_));
@@ -947,22 +1083,27 @@ void receipt_builder::pharmacy(receipt& r, rng& random) {
         group.usage = static_cast<uint16_t>(random.between(1, 6));
         n = 1 + random.below(3);
         for (size_t i = 0; i < n; ++i) {
-          drugs[i] = &distinct_drug(random, psychiatric && g == 0 && i == 0, drugs, i);
+          // The clean background fills psychotropics on the first reception only.
+          const bool psychotropic = psychiatric && g == 0 && i == 0 && (!opts_.clean || reception == 1);
+          drugs[i] = &distinct_drug(random, psychotropic, drugs, i);
           amounts[i] = oral_amount(random, *drugs[i]);
           if (drugs[i]->psychotropic)
             group.bonus = &codes_.psychotropic_bonus;
         }
+        // Clean: psychotropics ≤ 14 days, others ≤ 30 a reception (≤ 90 over three).
+        if (opts_.clean)
+          group.quantity = std::min<uint16_t>(group.quantity, group.bonus != nullptr ? 14 : 30);
         group.preparation = &codes_.preparation_oral;
         longest_oral = std::max(longest_oral, group.quantity);
       } else if (group.form == 3) {
-        drugs[0] = &codes_.pain_relief[random.below(codes_.pain_relief.size())];
+        drugs[0] = &pain_killer(random);
         amounts[0] = drugs[0]->dose;
         n = 1;
         group.quantity = static_cast<uint16_t>(5 * random.between(1, 3));
         group.usage = 21;
         group.preparation = &codes_.preparation_as_needed;
       } else {
-        drugs[0] = &codes_.topical_drugs[random.below(codes_.topical_drugs.size())];
+        drugs[0] = &topical_drug(random);
         amounts[0] = drugs[0]->dose;
         n = 1;
         group.quantity = 1;
@@ -984,6 +1125,39 @@ void receipt_builder::pharmacy(receipt& r, rng& random) {
       head.management = &codes_.dispensing_management[longest_oral <= 7 ? 0 : longest_oral <= 14 ? 1
                                                        : longest_oral <= 28 ? 2 : 3];
   }
+}
+
+void receipt_builder::planned_pharmacy(receipt& r, rng& random, const care_plan& plan) {
+  // One reception on a day of the claim's days, one 剤 per planned drug.
+  const uint32_t allowed = r.source->days != 0 ? r.source->days & days_up_to(month_days_) : days_up_to(month_days_);
+  rx_reception rec;
+  rec.day = static_cast<uint8_t>(lowest_day(pick_days(random, 1, allowed)));
+  rec.issue_day = rec.day;
+  rec.payers = r.slots;
+  rec.guidance = true;
+  r.receptions.push_back(rec);
+  uint16_t longest = 0;
+  for (const auto& p : plan.drugs) {
+    const drug_item* d = &planned(p.code);
+    rx_group group;
+    group.reception = 1;
+    group.form = 1;
+    group.quantity = p.days;
+    group.usage = 1;
+    group.first_drug = static_cast<uint16_t>(r.drugs.size());
+    group.drug_count = 1;
+    group.preparation = &codes_.preparation_oral;
+    if (d->psychotropic)
+      group.bonus = &codes_.psychotropic_bonus;
+    const uint32_t amount = d->dose;
+    r.drugs.push_back(rx_drug{d->code, amount, amount});
+    group.unit_points = drug_points(&d, &amount, 1);
+    group.payers = r.slots;
+    r.groups.push_back(group);
+    longest = std::max(longest, p.days);
+  }
+  r.groups.front().management =
+    &codes_.dispensing_management[longest <= 7 ? 0 : longest <= 14 ? 1 : longest <= 28 ? 2 : 3];
 }
 
 void receipt_builder::totals(receipt& r) const {
