@@ -62,6 +62,8 @@ struct check_config {
     double person_threshold = 12.0;      ///< ANOMALOUS_PERSON at or above this Mahalanobis distance
     double institution_threshold = 8.0;  ///< ANOMALOUS_INSTITUTION likewise
     double shrinkage = 0.1;              ///< λ of the shrunk covariance
+    bool excess_only = true;             ///< only values above the peers' median count
+    double max_z = 10.0;                 ///< each robust z is clipped to ±max_z in a score
     uint32_t min_group_size = 30;        ///< smaller peer groups are scored against everyone
     uint32_t top_features = 3;
   } scores;

@@ -39,6 +39,9 @@ std::vector<institution_month> merge_partials(std::vector<institution_month> par
 /// Feature names, in column order.
 const std::vector<std::string>& institution_feature_names();
 
+/// True for the amount features (compared as log1p, as for people).
+const std::vector<bool>& institution_feature_is_amount();
+
 /// The features of one institution-month (every value finite).
 std::vector<double> institution_features(const institution_month& m);
 

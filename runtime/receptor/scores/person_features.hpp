@@ -21,6 +21,12 @@ struct person_month {
 /// Feature names, in column order (the result's `f_<name>` columns).
 const std::vector<std::string>& person_feature_names();
 
+/// True for the features that are amounts (points, quantities): they are
+/// log-normal, so scores compare them as log1p — a bill ten times the
+/// peers' is one step, whatever the size of the bill. Counts (days,
+/// institutions, drugs, prescribers) are compared as they are.
+const std::vector<bool>& person_feature_is_amount();
+
 /// One row per person and month with a welfare claim, sorted by (office,
 /// person, month). Every value is finite.
 std::vector<person_month> person_features(const std::vector<checks::person_view>& people,

@@ -72,6 +72,17 @@ inline constexpr double ledoit_wolf_isotropic = 1e-12;
 /// `fit_peer_model(group, rows, ledoit_wolf_shrinkage(rows))`.
 double ledoit_wolf_shrinkage(const Eigen::Ref<const Eigen::MatrixXd>& rows);
 
+/// How a deviation counts in a score.
+struct score_options {
+  /// Only values above the median count (z below 0 becomes 0): where excess
+  /// is what is looked for, having fewer visits or drugs than one's peers is
+  /// not unusual in the sense that matters.
+  bool excess_only = false;
+  /// Each z is clipped to ±max_z before the distance, so that one feature
+  /// far out on a near-constant column cannot drown all the others.
+  double max_z = 1e6;
+};
+
 /// One observation's score.
 struct person_score {
   double score = 0;                                 ///< Mahalanobis distance d ≥ 0.
@@ -91,7 +102,8 @@ public:
   /// holds the `top_k` features with the largest |δ_i·(Σ⁻¹δ)_i|, ties broken
   /// by the smaller feature index. Finite always.
   /// @pre x.size() == p; throws std::invalid_argument otherwise.
-  person_score score(const Eigen::Ref<const Eigen::VectorXd>& x, size_t top_k = 3) const;
+  person_score score(const Eigen::Ref<const Eigen::VectorXd>& x, size_t top_k = 3,
+                     const score_options& options = {}) const;
 
   size_t features() const noexcept { return scales_.size(); }
 

@@ -194,6 +194,15 @@ expected<check_config> parse_check_config(std::string_view text, std::string sou
       err = real(config.scores.institution_threshold, 0, 1e9);
     } else if (key == "scores.shrinkage") {
       err = real(config.scores.shrinkage, 0, 1);
+    } else if (key == "scores.excess_only") {
+      if (value == "true")
+        config.scores.excess_only = true;
+      else if (value == "false")
+        config.scores.excess_only = false;
+      else
+        return bad("expected true or false");
+    } else if (key == "scores.max_z") {
+      err = real(config.scores.max_z, 1, 1e6);
     } else if (key == "scores.min_group_size") {
       err = count(config.scores.min_group_size, 2);
     } else if (key == "scores.top_features") {
@@ -240,6 +249,8 @@ std::string to_json(const check_config& c) {
          + "},\"scores\":{\"person_threshold\":" + json_real(c.scores.person_threshold)
          + ",\"institution_threshold\":" + json_real(c.scores.institution_threshold)
          + ",\"shrinkage\":" + json_real(c.scores.shrinkage)
+         + ",\"excess_only\":" + (c.scores.excess_only ? "true" : "false")
+         + ",\"max_z\":" + json_real(c.scores.max_z)
          + ",\"min_group_size\":" + std::to_string(c.scores.min_group_size)
          + ",\"top_features\":" + std::to_string(c.scores.top_features) + "}}";
 }

@@ -60,8 +60,12 @@ clinical_facts::clinical_facts(const master::master_set& masters, const check_co
   // Limits are set by ingredient; brand names rarely name theirs, so an
   // ingredient found in any drug's 一般名 or name carries over to every drug
   // of the same 成分 (the first 7 characters of the 薬価基準収載医薬品コード).
+  // The 掲示事項 limits are for 麻薬 and 向精神薬 only: エスゾピクロン is no
+  // ゾピクロン, and 1% コデイン powder is no 麻薬, though their names say so.
   std::unordered_map<std::string, uint32_t> limit_by_ingredient;
   for (auto& [code, d] : masters.drugs()) {
+    if (!d.psychotropic() && d.narcotic_class != 1)
+      continue;
     auto found = ingredient_in(d.generic_name, limits);
     if (found.empty())
       found = ingredient_in(d.name, limits);
@@ -78,9 +82,11 @@ clinical_facts::clinical_facts(const master::master_set& masters, const check_co
     f.generic = d.generic;
     f.oral = d.dosage_form == 1;
     f.brand_with_generic = !d.generic && !d.generic_name_code.empty() && masters.has_generic(d.generic_name_code);
-    if (auto l = limit_by_ingredient.find(f.ingredient); l != limit_by_ingredient.end())
+    if (!f.psychotropic && !f.narcotic)
+      f.limit_days = 0; // long_prescription.max_days applies
+    else if (auto l = limit_by_ingredient.find(f.ingredient); l != limit_by_ingredient.end())
       f.limit_days = l->second;
-    else if (f.psychotropic || f.narcotic)
+    else
       f.limit_days = config.long_prescription.default_psychotropic_days;
     drugs_.emplace(code, std::move(f));
   }

@@ -91,6 +91,11 @@ const std::vector<std::string>& institution_feature_names() {
   return names;
 }
 
+const std::vector<bool>& institution_feature_is_amount() {
+  static const std::vector<bool> amount = {true, false, false, false, false, false};
+  return amount;
+}
+
 std::vector<double> institution_features(const institution_month& m) {
   // Every denominator is at least one receipt or patient: no NaN can start here.
   auto receipts = static_cast<double>(std::max<uint64_t>(m.receipts, 1));

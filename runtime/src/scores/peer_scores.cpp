@@ -1,6 +1,7 @@
 #include "receptor/scores/peer_scores.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -11,22 +12,27 @@ namespace receptor::scores {
 
 namespace {
 
+// A feature as the statistics see it: amounts on a log scale (see
+// person_feature_is_amount), negative amounts (corrections) as 0.
+double scaled(double value, bool amount) { return amount ? std::log1p(std::max(value, 0.0)) : value; }
+
 // Rows of one group as an n × p matrix.
 template <class Row, class Features>
-Eigen::MatrixXd matrix_of(const std::vector<const Row*>& rows, size_t p, Features features) {
+Eigen::MatrixXd matrix_of(const std::vector<const Row*>& rows, const std::vector<bool>& amount, Features features) {
+  auto p = amount.size();
   Eigen::MatrixXd m(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(p));
   for (size_t i = 0; i < rows.size(); ++i) {
     auto& f = features(*rows[i]);
     for (size_t j = 0; j < p; ++j)
-      m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = f[j];
+      m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = scaled(f[j], amount[j]);
   }
   return m;
 }
 
 // Groups big enough get their own model; everyone gets "all".
 template <class Row, class Group, class Features>
-std::vector<stats::peer_model> fit_models(const std::vector<Row>& rows, size_t p, Group group_of,
-                                          Features features, const checks::check_config& config) {
+std::vector<stats::peer_model> fit_models(const std::vector<Row>& rows, const std::vector<bool>& amount,
+                                          Group group_of, Features features, const checks::check_config& config) {
   std::map<std::string, std::vector<const Row*>> groups;
   std::vector<const Row*> all;
   for (auto& r : rows) {
@@ -36,8 +42,8 @@ std::vector<stats::peer_model> fit_models(const std::vector<Row>& rows, size_t p
   std::vector<stats::peer_model> models;
   for (auto& [name, members] : groups)
     if (members.size() >= config.scores.min_group_size && name != everyone)
-      models.push_back(stats::fit_peer_model(name, matrix_of(members, p, features), config.scores.shrinkage));
-  models.push_back(stats::fit_peer_model(everyone, matrix_of(all, p, features), config.scores.shrinkage));
+      models.push_back(stats::fit_peer_model(name, matrix_of(members, amount, features), config.scores.shrinkage));
+  models.push_back(stats::fit_peer_model(everyone, matrix_of(all, amount, features), config.scores.shrinkage));
   std::sort(models.begin(), models.end(),
             [](const stats::peer_model& a, const stats::peer_model& b) { return a.peer_group < b.peer_group; });
   return models;
@@ -45,8 +51,8 @@ std::vector<stats::peer_model> fit_models(const std::vector<Row>& rows, size_t p
 
 template <class Row, class Group, class Features>
 std::vector<scored> score_rows(const std::vector<Row>& rows, const std::vector<stats::peer_model>& models,
-                               const std::vector<std::string>& names, Group group_of, Features features,
-                               const checks::check_config& config) {
+                               const std::vector<std::string>& names, const std::vector<bool>& amount,
+                               Group group_of, Features features, const checks::check_config& config) {
   std::map<std::string, stats::peer_scorer> scorers;
   for (auto& m : models)
     scorers.emplace(m.peer_group, stats::peer_scorer{m});
@@ -62,8 +68,13 @@ std::vector<scored> score_rows(const std::vector<Row>& rows, const std::vector<s
       continue;
     }
     auto& f = features(r);
-    Eigen::Map<const Eigen::VectorXd> x(f.data(), static_cast<Eigen::Index>(f.size()));
-    auto result = it->second.score(x, config.scores.top_features);
+    Eigen::VectorXd x(static_cast<Eigen::Index>(f.size()));
+    for (size_t j = 0; j < f.size(); ++j)
+      x(static_cast<Eigen::Index>(j)) = scaled(f[j], j < amount.size() && amount[j]);
+    stats::score_options options;
+    options.excess_only = config.scores.excess_only;
+    options.max_z = config.scores.max_z;
+    auto result = it->second.score(x, config.scores.top_features, options);
     s.score = result.score;
     s.peer_group = it->first;
     s.top_features = stats::describe_top(result, names);
@@ -83,14 +94,14 @@ std::string score_text(double score) {
 std::vector<stats::peer_model> fit_person_models(const std::vector<person_month>& rows,
                                                  const checks::check_config& config) {
   return fit_models(
-    rows, person_feature_names().size(), [](const person_month& r) -> const std::string& { return r.peer_group; },
+    rows, person_feature_is_amount(), [](const person_month& r) -> const std::string& { return r.peer_group; },
     [](const person_month& r) -> const std::vector<double>& { return r.features; }, config);
 }
 
 std::vector<scored> score_people(const std::vector<person_month>& rows, const std::vector<stats::peer_model>& models,
                                  const checks::check_config& config) {
   return score_rows(
-    rows, models, person_feature_names(), [](const person_month& r) -> const std::string& { return r.peer_group; },
+    rows, models, person_feature_names(), person_feature_is_amount(), [](const person_month& r) -> const std::string& { return r.peer_group; },
     [](const person_month& r) -> const std::vector<double>& { return r.features; }, config);
 }
 
@@ -117,8 +128,9 @@ std::vector<institution_score> score_institutions(const std::vector<institution_
     rows.push_back({m, institution_features(m), {}});
   auto group = [](const institution_score& r) { return institution_peer_group(r.totals); };
   auto features = [](const institution_score& r) -> const std::vector<double>& { return r.features; };
-  auto models = fit_models(rows, institution_feature_names().size(), group, features, config);
-  auto results = score_rows(rows, models, institution_feature_names(), group, features, config);
+  auto& amount = institution_feature_is_amount();
+  auto models = fit_models(rows, amount, group, features, config);
+  auto results = score_rows(rows, models, institution_feature_names(), amount, group, features, config);
   for (size_t i = 0; i < rows.size(); ++i) {
     rows[i].result = std::move(results[i]);
     auto& r = rows[i];

@@ -47,6 +47,17 @@ const std::vector<std::string>& person_feature_names() {
   return names;
 }
 
+const std::vector<bool>& person_feature_is_amount() {
+  static const std::vector<bool> amount = [] {
+    std::vector<bool> a(feature_count, false);
+    for (auto f : {outpatient_points, pharmacy_points, psychotropic_quantity, management_points, injection_points,
+                   test_imaging_points})
+      a[f] = true;
+    return a;
+  }();
+  return amount;
+}
+
 std::string age_band(uint32_t birth_date, uint32_t month) {
   if (birth_date == 0 || month == 0)
     return "unknown";

@@ -197,16 +197,20 @@ peer_scorer::peer_scorer(const peer_model& model) : scales_(model.features) {
   }
 }
 
-person_score peer_scorer::score(const Eigen::Ref<const Eigen::VectorXd>& x, size_t top_k) const {
+person_score peer_scorer::score(const Eigen::Ref<const Eigen::VectorXd>& x, size_t top_k,
+                                const score_options& options) const {
   auto p = static_cast<Eigen::Index>(scales_.size());
   if (x.size() != p)
     throw std::invalid_argument("observation has " + std::to_string(x.size()) + " features, the model "
                                 + std::to_string(p));
   person_score out;
   Eigen::VectorXd delta(p);
-  for (Eigen::Index j = 0; j < p; ++j)
-    delta(j) = robust_z(x(j), scales_[static_cast<size_t>(j)]);
-  out.z.assign(delta.begin(), delta.end());
+  auto lowest = options.excess_only ? 0.0 : -options.max_z;
+  for (Eigen::Index j = 0; j < p; ++j) {
+    auto z = robust_z(x(j), scales_[static_cast<size_t>(j)]);
+    out.z.push_back(z);
+    delta(j) = std::clamp(z, lowest, options.max_z);
+  }
   if (p == 0)
     return out;
 
@@ -242,7 +246,7 @@ person_score peer_scorer::score(const Eigen::Ref<const Eigen::VectorXd>& x, size
                     });
   out.top.reserve(k);
   for (size_t i = 0; i < k; ++i)
-    out.top.emplace_back(order[i], delta(order[i]));
+    out.top.emplace_back(order[i], out.z[order[i]]);
   return out;
 }
 
