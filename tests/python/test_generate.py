@@ -72,3 +72,30 @@ def test_data_generate_script(tmp_path):
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["receipts"] == 50
+
+
+def test_scenario_months_and_behaviours_from_the_command_line(tmp_path):
+    import csv
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    binary = os.environ.get("RECEPTOR_BIN") or shutil.which("receptor")
+    if binary is None:
+        pytest.fail("the receptor executable is neither in RECEPTOR_BIN nor on PATH")
+    p = subprocess.run([binary, "generate", "--scenario", "--out", str(tmp_path), "--receipts", "1500", "--months",
+                        "2", "--month", "202405", "--behaviours", "0", "--behaviour", "long_stays=2"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert sorted(d.name for d in (tmp_path / "receipts").iterdir()) == ["2024-05", "2024-06"]
+    with open(tmp_path / "behaviour_truth.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["code"], r["expected"], r["month"]) for r in rows] == [("LONG_STAY", "1", "2024-06"),
+                                                                        ("LONG_STAY", "0", "2024-06")] * 2
+    bad = subprocess.run([binary, "generate", "--scenario", "--out", str(tmp_path / "x"), "--behaviour", "stays=1"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--behaviour" in bad.stderr
+    helped = subprocess.run([binary, "generate", "--help"], capture_output=True, text=True)
+    assert "--months N" in helped.stdout and "--behaviour NAME=N" in helped.stdout

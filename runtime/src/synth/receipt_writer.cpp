@@ -811,6 +811,9 @@ receipt_writer::correction receipt_writer::choose_correction(const receipt& r, r
   // The 審査 corrected some receipts: a line deleted, a 回数 reduced, or a 薬学管理料 dropped.
   if (!random.chance(opts_.correction_rate))
     return {};
+  // A scenario's injected receipts stay as planned: their truth is about what they bill.
+  if (opts_.clean && r.source->plan != 0)
+    return {};
   if (kind_ == model::receipt_kind::pharmacy) {
     for (uint32_t i = 0; i < r.receptions.size(); ++i)
       if (r.receptions[i].guidance)

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <numeric>
 #include <set>
 
 #include "receipt.hpp"
@@ -17,7 +16,7 @@
 namespace receptor::synth {
 
 // --- behaviours: plan_behaviours(), plan_background() (behaviour.hpp) ---------------
-
+// (Their own behaviour.cpp once runtime/CMakeLists.txt lists it.)
 
 namespace {
 
@@ -200,8 +199,7 @@ public:
         continue;
       if (unbilled_scheme(pop, i, feed, first_month) != 0)
         continue;
-      (p.other < 0 ? people_ : with_other_)
-        .push_back(i);
+      (p.other < 0 ? people_ : with_other_).push_back(i);
     }
     shuffle(people_);
     shuffle(with_other_);

@@ -482,6 +482,7 @@ std::unique_ptr<std::vector<std::map<std::string, std::string>>> behaviour_test:
 
 TEST_F(behaviour_test, three_months_of_one_population_in_one_feed) {
   ASSERT_EQ(result_->months, (std::vector<uint32_t>{202405, 202406, 202407}));
+  EXPECT_EQ(result_->claims_reassigned, 0u); // the background plans only claims that can match
   for (const char* m : {"2024-05", "2024-06", "2024-07"})
     EXPECT_TRUE(fs::is_directory(result_->receipts_dir / m)) << m;
   std::map<std::string, size_t> per_month;
@@ -680,6 +681,42 @@ TEST(behaviour, the_same_request_writes_the_same_bytes) {
     ASSERT_EQ(second.count(name), 1u) << name;
     EXPECT_TRUE(second.at(name) == bytes) << name;
   }
+}
+
+TEST(behaviour, payer_side_truth_names_mn_lines_of_uncorrected_receipts) {
+  scenario_request request;
+  request.month.seed = 12;
+  request.month.receipts = 2000;
+  request.month.payer_side = true;
+  request.month.correction_rate = 0.5; // many JY corrections; none on an injected receipt
+  request.months = 2;
+  request.masters = &masters();
+  request.out_dir = scratch("payer");
+  auto made = generate_scenario(request);
+  ASSERT_TRUE(made.has_value()) << made.error_value().message;
+  population_options people;
+  people.seed = request.month.seed;
+  people.receipts = request.month.receipts;
+  people.reference_month = request.month.month;
+  const population pop = make_population(people);
+  const auto receipts = read_all(*made, pop);
+  std::vector<std::string> months;
+  for (uint32_t m : made->months)
+    months.push_back(iso(m));
+  std::map<std::string, std::set<int>> held;
+  for (auto& row : read_csv(request.out_dir / "feed" / "other_schemes.csv"))
+    held[row["person_id"]].insert(std::stoi(row["law_no"]));
+  const auto found = evaluate(receipts, months, held);
+  size_t rows = 0;
+  for (const auto& row : read_csv(request.out_dir / "behaviour_truth.csv")) {
+    EXPECT_EQ(found.count(key_of_truth(row)) != 0, row.at("expected") == "1")
+      << row.at("code") << " " << row.at("person_id") << " " << row.at("file") << ":" << row.at("line");
+    ++rows;
+  }
+  EXPECT_GT(rows, 20u);
+  EXPECT_EQ(found.size(), static_cast<size_t>(std::count_if(
+                            made->findings.begin(), made->findings.end(), [](const auto& f) { return f.expected; })));
+  fs::remove_all(request.out_dir);
 }
 
 TEST(behaviour, counts_are_set_by_name) {
