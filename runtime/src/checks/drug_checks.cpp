@@ -11,9 +11,12 @@ using namespace detail;
 
 namespace {
 
-// Days a drug line supplies: 調剤 lines carry the CZ 調剤数量; on 医科
-// receipts only 内服 (診療識別 21) counts days in its 回数.
-bool supplies_days(const match::claim& c, const match::drug_line& d) { return pharmacy(c) || d.shikibetsu == 21; }
+// Days a drug line supplies: 調剤 lines carry the CZ 調剤数量; on 医科 and
+// DPC receipts only 内服 (診療識別 21) counts days in its 回数. 歯科 has a
+// 診療識別 table of its own, so its 回数 say nothing of days.
+bool supplies_days(const match::claim& c, const match::drug_line& d) {
+  return pharmacy(c) || (medical(c) && d.shikibetsu == 21);
+}
 
 std::string quantity_text(int64_t quantity) {
   char buf[32];

@@ -245,6 +245,16 @@ TEST_F(checks_test, polypharmacy_needs_six_oral_drugs_of_15_days_from_two_prescr
   EXPECT_TRUE(run("POLYPHARMACY").empty()) << "one prescriber only";
 }
 
+TEST_F(checks_test, dental_drug_rows_supply_no_days) {
+  auto& a = pharmacy("1340000001", "1310000001", 202407);
+  auto& d = add(model::receipt_kind::dental, match::care_type::dental, "1330000001", 202407, 1);
+  for (size_t i = 0; i < 5; ++i)
+    drug(a, drugs().plain_oral[i], 15);
+  drug(d, drugs().plain_oral[5], 91); // 歯科 回数, under a 診療識別 of the dental table
+  EXPECT_TRUE(run("POLYPHARMACY").empty());
+  EXPECT_TRUE(run("LONG_PRESCRIPTION").empty());
+}
+
 TEST_F(checks_test, long_prescription_over_the_legal_limit) {
   auto& c = pharmacy("1340000001", "1310000001", 202407);
   drug(c, drugs().zolpidem_generic, 31);
