@@ -8,7 +8,8 @@ institution), runs the engine over it, then reports
 * for the anomaly scores: the rank of every injected person and institution and the ROC AUC, beside scikit-learn's
   IsolationForest on the same features (the `f_` columns of the score tables) as a baseline.
 
-    python3 bench/detection.py --receipts 300000 --months 3 --json /tmp/detection.json   # Osaka-city scale
+    python3 bench/detection.py --receipts 300000 --months 3 --offices 24 --prefecture 27 \
+        --json /tmp/detection.json                                        # Osaka-city scale
 
 Needs scikit-learn (`pip install scikit-learn`). The numbers in docs/detection.md come from this script.
 """
@@ -44,13 +45,14 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
         return pd.DataFrame(columns)
 
 
-def generate(receptor: Path, out: Path, receipts: int, months: int, month: str, seed: int) -> float:
+def generate(receptor: Path, out: Path, receipts: int, months: int, month: str, seed: int,
+             extra: list[str]) -> float:
     if (out / "behaviour_truth.csv").exists():
         return 0.0
     started = time.perf_counter()
     subprocess.run([str(receptor), "generate", "--scenario", "--out", str(out), "--receipts", str(receipts),
                     "--months", str(months), "--month", month, "--seed", str(seed),
-                    "--masters", str(ROOT / "data" / "masters")], check=True, stdout=subprocess.DEVNULL)
+                    "--masters", str(ROOT / "data" / "masters"), *extra], check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -170,12 +172,16 @@ def main() -> int:
     parser.add_argument("--month", default="202405", help="first care month (YYYYMM)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--offices", type=int, help="welfare offices (Osaka city: 24)")
+    parser.add_argument("--prefecture", help="people and institutions of one 都道府県 (Osaka: 27)")
     parser.add_argument("--dir", type=Path, help="scenario folder (default: /tmp/receptor-detection-<receipts>)")
     parser.add_argument("--receptor", type=Path, default=Path(os.environ.get("RECEPTOR_BIN", DEFAULT_RECEPTOR)))
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     scenario = args.dir or Path(f"/tmp/receptor-detection-{args.receipts}x{args.months}-{args.seed}")
-    generated = generate(args.receptor, scenario, args.receipts, args.months, args.month, args.seed)
+    extra = (["--offices", str(args.offices)] if args.offices else []) + \
+        (["--prefecture", args.prefecture] if args.prefecture else [])
+    generated = generate(args.receptor, scenario, args.receipts, args.months, args.month, args.seed, extra)
     out = scenario.with_suffix(".h5")
     seconds, summary = run_engine(args.receptor, scenario, out, args.threads)
     truth = pd.read_csv(scenario / "behaviour_truth.csv", dtype=str)
