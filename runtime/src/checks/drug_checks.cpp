@@ -58,20 +58,22 @@ void polypharmacy(const person_view& p, const check_context& cx, std::vector<mat
     std::set<std::string> prescribers;
     std::string name;
   };
-  std::map<uint32_t, std::map<std::string, drug_use>> by_month; // month → ingredient → use
+  // Drugs are counted per product (医薬品コード), as 診療報酬 counts 内服薬の
+  // 種類 per 銘柄: two strengths of one ingredient are two drugs.
+  std::map<uint32_t, std::map<uint32_t, drug_use>> by_month; // month → drug → use
   for (auto* c : p.claims)
     for (auto& d : c->drugs) {
       auto* facts = cx.facts.drug(d.code);
       if (!facts || !facts->oral || !supplies_days(*c, d))
         continue;
-      auto& u = by_month[c->month][facts->ingredient];
+      auto& u = by_month[c->month][d.code];
       u.days += d.days;
       u.prescribers.insert(prescriber_of(*c));
       u.name = facts->name;
     }
   for (auto& [month, drugs] : by_month) {
     std::set<std::string> prescribers, names;
-    for (auto& [ingredient, u] : drugs)
+    for (auto& [code, u] : drugs)
       if (u.days >= rule.min_days) {
         names.insert(u.name + " " + std::to_string(u.days) + "日");
         prescribers.insert(u.prescribers.begin(), u.prescribers.end());
