@@ -176,9 +176,19 @@ def test_exports_open_in_excel(runs, tmp_path):
     frame = pd.read_excel(xlsx, dtype=str)
     assert len(frame) == len(first.findings)
     assert frame.set_index("finding_id").loc[kept[0], "updated_by"] == "佐藤"
-    # Numbers with leading zeros stay text in the workbook.
-    office = book["worklist"].cell(row=2, column=list(frame.columns).index("office_no") + 1).value
-    assert isinstance(office, str)
+    # Numbers stay text in the workbook (institution codes start with 0). Institution-level findings
+    # (ANOMALOUS_INSTITUTION) have no office: their office cell is empty, not "nan" or 0.
+    sheet = book["worklist"]
+    column = {name: i + 1 for i, name in enumerate(frame.columns)}
+    cells = [(sheet.cell(row=r, column=column["office_no"]).value,
+              sheet.cell(row=r, column=column["institution"]).value) for r in range(2, sheet.max_row + 1)]
+    offices = [o for o, _ in cells if o is not None]
+    assert offices and all(isinstance(o, str) and len(o) == 8 for o in offices)
+    institutions = [i for _, i in cells if i is not None]  # person-level checks may name none
+    assert institutions and all(isinstance(i, str) and len(i) == 10 for i in institutions)
+    assert any(i.startswith("0") for i in institutions)
+    no_office = frame["code"] == "ANOMALOUS_INSTITUTION"
+    assert no_office.any() and all(cells[i][0] is None for i in frame.index[no_office])
 
 
 def test_two_caseworkers_on_one_log_see_each_others_decisions(runs, tmp_path):
