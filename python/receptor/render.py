@@ -201,9 +201,12 @@ class ReceiptView:
                 f"<body>{self._body()}</body></html>\n")
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write :attr:`html` to ``path``; returns the path."""
+        """Write :attr:`html` to ``path`` (mode 600: it names the patient); returns the path."""
         path = Path(path)
-        path.write_text(self.html, encoding="utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # also when the file was there before
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(self.html)
         return path
 
     @property

@@ -481,20 +481,20 @@ class Worklist:
     # -- export ----------------------------------------------------------
 
     def export_csv(self, path: str | os.PathLike, items: pd.DataFrame | None = None) -> Path:
-        """Write the items (or the given frame) as CSV that Excel opens correctly: UTF-8 with BOM, CRLF."""
+        """Write the items (or the given frame) as CSV that Excel opens correctly: UTF-8 with BOM, CRLF; mode 600."""
         frame = _for_export(self.items() if items is None else items)
-        path = Path(path)
+        path = _private(path)
         frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         return path
 
     def export_xlsx(self, path: str | os.PathLike, items: pd.DataFrame | None = None) -> Path:
-        """Write the items (or the given frame) as an ``.xlsx`` workbook (needs openpyxl)."""
+        """Write the items (or the given frame) as an ``.xlsx`` workbook (needs openpyxl); mode 600."""
         try:
             import openpyxl  # noqa: F401
         except ImportError:
             raise ImportError("export_xlsx needs openpyxl: pip install openpyxl") from None
         frame = _for_export(self.items() if items is None else items)
-        path = Path(path)
+        path = _private(path)
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             frame.to_excel(writer, sheet_name="worklist", index=False)
             sheet = writer.sheets["worklist"]
@@ -510,6 +510,14 @@ class Worklist:
 
     def __repr__(self) -> str:
         return f"Worklist({self.results.path!r}, log={str(self.log_path)!r}, findings={len(self)})"
+
+
+def _private(path: str | os.PathLike) -> Path:
+    """An empty file at ``path`` that only its owner may read: exports name people."""
+    path = Path(path)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(path, 0o600)
+    return path
 
 
 def _check_user(user) -> str:

@@ -134,6 +134,7 @@ def test_cli_render_through_the_native_executable(scenario_runs, tmp_path):
     p = _receptor("render", "--results", results.path, key, "--out", out)
     assert p.returncode == 0, p.stderr
     assert out.read_text(encoding="utf-8") == render_receipt(results, key).html
+    assert out.stat().st_mode & 0o777 == 0o600  # it names the patient
     p = _receptor("render", "--results", results.path, key)
     assert p.returncode == 0 and p.stdout.startswith("<!DOCTYPE html>")
     p = _receptor("render", "--results", results.path, "nope")

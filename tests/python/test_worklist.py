@@ -171,6 +171,8 @@ def test_exports_open_in_excel(runs, tmp_path):
     assert row["outcome"] == "再審査請求" and row["note"] == "「点数」誤り, 再請求"
 
     xlsx = wl.export_xlsx(tmp_path / "w.xlsx")
+    for written in (csv_path, xlsx):  # they name people: owner only
+        assert written.stat().st_mode & 0o777 == 0o600
     book = openpyxl.load_workbook(xlsx)
     assert book.sheetnames == ["worklist"]
     frame = pd.read_excel(xlsx, dtype=str)
