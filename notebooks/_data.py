@@ -7,12 +7,21 @@ results. Otherwise :func:`load` generates a payer-side scenario with
 ``--months``), runs the Engine over it, and keeps both in a cache folder
 (``RECEPTOR_NOTEBOOK_CACHE``, default ``~/.cache/receptor/notebooks``) so the
 next notebook starts at once.
+
+Notebooks are an analyst's tool: unless ``RECEPTOR_ROLE`` is set, results are
+opened as role ``analyst`` (pseudonymised person and receipt ids, no names,
+受給者番号 or free text) with a pseudonym key that :func:`load` creates in the
+cache folder (``pseudonym.key``, mode 600) the first time. Set
+``RECEPTOR_ROLE`` (and its companions, see docs/audit.md) to read otherwise,
+e.g. as office staff, who also see the worklist and the receipt view.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import secrets
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -39,10 +48,48 @@ class NotebookData:
     recipients: Path | None  # the office's recipients.csv (caseworkers), when known
     scenario_dir: Path | None  # the generated scenario, None for given results
     months: int
+    access: receptor.AccessContext | None = None  # None: from RECEPTOR_ROLE and friends
 
     @property
     def results(self) -> receptor.Results:
-        return receptor.open_results(self.results_path)
+        """The result file as this notebook's access context sees it (every read audited)."""
+        return receptor.open_results(self.results_path, self.access)
+
+    @property
+    def role(self) -> str:
+        return (self.access or receptor.AccessContext.from_env()).role
+
+
+def _cache() -> Path:
+    return Path(os.environ.get("RECEPTOR_NOTEBOOK_CACHE") or Path.home() / ".cache" / "receptor" / "notebooks")
+
+
+def _user() -> str:
+    try:
+        return os.environ.get("RECEPTOR_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no login name in a container
+        return "analyst"
+
+
+def access() -> receptor.AccessContext | None:
+    """The notebook's reader: None when ``RECEPTOR_ROLE`` says who reads, else an analyst with the cache's key.
+
+    The key (32 random bytes as hex) is made once, readable by its owner only;
+    ``AccessContext.from_env`` refuses it if its mode was loosened since.
+    """
+    if os.environ.get("RECEPTOR_ROLE", "").strip():
+        return None
+    key = _cache() / "pseudonym.key"
+    key.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+    return receptor.AccessContext.from_env({"RECEPTOR_ROLE": "analyst", "RECEPTOR_USER": _user(),
+                                            "RECEPTOR_PSEUDONYM_KEY_FILE": str(key)})
 
 
 def _native() -> str | None:
@@ -79,42 +126,46 @@ def _feed(folder: Path, pattern: str) -> list[Path]:
     return sorted(folder.rglob(pattern), key=lambda p: (str(p.parent), "_" in p.stem, p.name))
 
 
-def _run(folder: Path, out: Path) -> None:
+def _run(folder: Path, out: Path, ctx: receptor.AccessContext | None) -> None:
     with receptor.Engine(shards=4, threads=2) as engine:
         engine.load(recipients=_feed(folder, "recipients*.csv"), tickets=_feed(folder, "tickets*.csv"),
                     other_schemes=_feed(folder, "other_schemes*.csv"))
-        engine.run(_receipt_files(folder), out)
+        engine.run(_receipt_files(folder), out, access=ctx)
 
 
 def load(refresh: bool = False) -> NotebookData:
     """The data every notebook starts from (generated and cached on first use)."""
     masters = receptor.default_masters_dir()
+    ctx = access()
     given = os.environ.get("RECEPTOR_NOTEBOOK_DATA")
     if given:
         recipients = os.environ.get("RECEPTOR_NOTEBOOK_RECIPIENTS")
-        return NotebookData(Path(given), masters, Path(recipients) if recipients else None, None, 0)
-    cache = Path(os.environ.get("RECEPTOR_NOTEBOOK_CACHE") or Path.home() / ".cache" / "receptor" / "notebooks")
-    folder = cache / f"scenario-{receptor.__version__}-{RECEIPTS}-{SEED}"
+        return NotebookData(Path(given), masters, Path(recipients) if recipients else None, None, 0, ctx)
+    folder = _cache() / f"scenario-{receptor.__version__}-{RECEIPTS}-{SEED}"
     done = folder / "done.json"
     if refresh or not done.exists():
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
         months = _generate(folder, masters)
-        _run(folder, folder / "results.h5")
+        _run(folder, folder / "results.h5", ctx)
         done.write_text(json.dumps({"months": months}), encoding="utf-8")
     recipients = _feed(folder, "recipients*.csv")
     months = json.loads(done.read_text(encoding="utf-8"))["months"]
-    return NotebookData(folder / "results.h5", masters, recipients[-1] if recipients else None, folder, months)
+    return NotebookData(folder / "results.h5", masters, recipients[-1] if recipients else None, folder, months, ctx)
 
 
 def nothing_found(what: str, why: str | None = None) -> None:
     """Say clearly in the notebook that there is nothing to show, and why that may be."""
     from IPython.display import Markdown, display
 
-    why = why or ("the result file has no rows for it: the check may not run on this engine version, "
-                  "or nothing crossed its threshold")
+    why = why or "the result file has no rows for it: nothing crossed the check's threshold"
     display(Markdown(f"**Nothing found: {what}.** ({why})"))
+
+
+DRUG_COLUMNS = ["office_no", "person_id", "month", "kind", "institution", "prescriber", "receipt_key", "code",
+                "item_name", "quantity", "days", "total", "psychotropic", "generic", "brand_with_generic",
+                "generic_name_code"]
 
 
 def drug_lines(results: receptor.Results, masters=None) -> pd.DataFrame:
@@ -124,21 +175,37 @@ def drug_lines(results: receptor.Results, masters=None) -> pd.DataFrame:
     prescribing institution: the claim's own for 医科/DPC, the RE prescriber
     for 調剤), receipt_key, code, item_name, quantity, days, total (quantity ×
     days), psychotropic, generic, brand_with_generic, generic_name_code.
+
+    The lines are read from the receipt files and joined to their receipts by
+    file and line, which only the stored table has; the joined table then goes
+    through the access layer like any result table (``drug_lines``: scoped to
+    the offices of office staff, person_id and receipt_key as pseudonyms for
+    analysts, refused to the operator), and the read is audited.
     """
     m = receptor.load_masters(masters) if not isinstance(masters, _core.Masters) else masters
-    keyed = results.receipts[["receipt_key", "source_file", "source_line", "office_no", "person_id", "month",
-                              "kind", "institution"]]
+    ctx = results.access
+    needs = ctx.role == "office_staff" and not ctx.all_offices
+    return receptor.access.guarded_read(results.path, "drug_lines", ctx, lambda path, _: _drug_lines(path, m),
+                                        log=results.audit_log,
+                                        institutions=results._office_institutions if needs else None)
+
+
+def _drug_lines(path, m) -> pd.DataFrame:
+    from receptor.results import _read_stored  # unscoped: guarded_read scopes and logs what this returns
+
+    keyed = _read_stored(path, "receipts")[["receipt_key", "source_file", "source_line", "office_no", "person_id",
+                                            "month", "kind", "institution"]]
     frames = []
     for source in keyed["source_file"].unique():
-        path = Path(source)
-        if not path.is_absolute() and not path.exists():
-            path = Path(results.path).parent / path
-        f = receptor.read_receipts(path, m)
+        where = Path(source)
+        if not where.is_absolute() and not where.exists():
+            where = Path(path).parent / where
+        f = receptor.read_receipts(where, m)
         lines = f.lines[f.lines["record"] == "IY"]
         if lines.empty:
             continue
         rec = f.receipts.iloc[lines["receipt"].to_numpy()]
-        frame = pd.DataFrame({
+        frames.append(pd.DataFrame({
             "source_file": source,
             "source_line": rec["source_line"].to_numpy(),
             "prescriber": np.where(rec["kind"].to_numpy() == "調剤", rec["prescriber"].to_numpy(),
@@ -147,16 +214,13 @@ def drug_lines(results: receptor.Results, masters=None) -> pd.DataFrame:
             "item_name": lines["item_name"].to_numpy(),
             "quantity": lines["quantity"].to_numpy(),
             "days": lines["count"].fillna(1).to_numpy(dtype=np.int64),
-        })
-        frames.append(frame)
+        }))
     if not frames:
-        return pd.DataFrame(columns=["office_no", "person_id", "month", "kind", "institution", "prescriber",
-                                     "receipt_key", "code", "item_name", "quantity", "days", "total",
-                                     "psychotropic", "generic", "brand_with_generic", "generic_name_code"])
+        return pd.DataFrame(columns=DRUG_COLUMNS)
     out = pd.concat(frames, ignore_index=True).merge(keyed, on=["source_file", "source_line"], how="inner")
     out["total"] = out["quantity"].fillna(0) * out["days"]
     flags = m.drug_flags(out["code"].to_numpy(dtype=np.uint32))
     for name in ("psychotropic", "generic", "brand_with_generic"):
         out[name] = flags[name].astype(bool)
     out["generic_name_code"] = flags["generic_name_code"]
-    return out.drop(columns=["source_file", "source_line"])
+    return out[DRUG_COLUMNS]

@@ -149,9 +149,11 @@ class AccessContext:
 
     @property
     def all_offices(self) -> bool:
+        """True when ``offices`` holds ``"*"``: every office of the file."""
         return ALL_OFFICES in self.offices
 
     def sees_office(self, office_no: str) -> bool:
+        """Whether rows of office ``office_no`` are in this context's scope (for any role but the auditor)."""
         return self.all_offices or office_no in self.offices
 
     @classmethod

@@ -5,6 +5,11 @@ who, which insurance and 公費, which diseases, what was done on which days and
 what it cost, and on the payer side what the review changed. The result file
 says where each receipt came from (``receipts.source_file``/``source_line``);
 the view reads that file again with the reader and lays out that receipt.
+
+It shows the receipt as filed (name, birth date, 受給者番号), so it is for
+office staff of the receipt's office only: the receipt is looked up in the
+receipts table as the access context sees it, and the read is written to the
+audit log (``render_receipt``). Analysts are refused (see ``render_receipt``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._masters import default_masters_dir, load_masters
+from .access import AccessContext
 from .receipts import ReceiptFile, read_receipts
 from .results import Results, open_results
 
@@ -195,9 +201,12 @@ class ReceiptView:
                 f"<body>{self._body()}</body></html>\n")
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write :attr:`html` to ``path``; returns the path."""
+        """Write :attr:`html` to ``path`` (mode 600: it names the patient); returns the path."""
         path = Path(path)
-        path.write_text(self.html, encoding="utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # also when the file was there before
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(self.html)
         return path
 
     @property
@@ -419,7 +428,8 @@ def _line_changes(claimed: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["line", "change", "code", "item_name", "claimed", "decided"])
 
 
-def render_receipt(results: Results | str | os.PathLike, receipt_key: str, masters=None) -> ReceiptView:
+def render_receipt(results: Results | str | os.PathLike, receipt_key: str, masters=None, *,
+                   access: AccessContext | None = None) -> ReceiptView:
     """Lay out one receipt of a result file like the paper レセプト.
 
     Parameters
@@ -431,14 +441,35 @@ def render_receipt(results: Results | str | os.PathLike, receipt_key: str, maste
     masters
         A loaded :class:`receptor._core.Masters`, a master folder, or None for
         the default masters: names of diseases and 摘要 items.
+    access
+        Who reads, when ``results`` is a path (default
+        :meth:`AccessContext.from_env`); a :class:`~receptor.Results` brings
+        its own.
+
+    Only role ``office_staff`` may render, and only receipts of its offices:
+    the view is the receipt as filed, with name, カナ, birth date, 受給者番号,
+    カルテ番号 and free-text comments. Other roles get ``PermissionError``
+    (logged as ``render_receipt.denied``): an analyst's ``receipt_key`` is a
+    pseudonym, and a receipt stripped of every identifying field and comment
+    would not show what a caseworker needs it for. A receipt of another
+    office is ``KeyError`` like an unknown key. Each view is logged
+    (``render_receipt``, the person as subject).
 
     The receipt file is found through ``receipts.source_file`` (as given to
     the run, else beside the result file) and read again; ``KeyError`` if the
     key is not in the results, ``FileNotFoundError`` if the file is gone.
     """
     if not isinstance(results, Results):
-        results = open_results(results)
-    table = results.receipts
+        results = open_results(results, access)
+    elif access is not None and access != results.access:
+        raise ValueError("access: the Results were opened with another access context")
+    ctx = results.access
+    common = {"user": ctx.user, "role": ctx.role, "item": receipt_key, "file": os.path.abspath(results.path)}
+    if ctx.role != "office_staff":
+        results.audit_log.append(action="render_receipt.denied", office=",".join(ctx.offices), **common)
+        raise PermissionError(f"role {ctx.role} may not view receipts as filed (name, birth date, 受給者番号): "
+                              "render_receipt is for office staff of the receipt's office")
+    table = results.receipts  # the office's receipts only
     hit = table[table["receipt_key"] == receipt_key]
     if hit.empty:
         raise KeyError(f"{results.path}: no receipt {receipt_key!r}")
@@ -462,6 +493,9 @@ def render_receipt(results: Results | str | os.PathLike, receipt_key: str, maste
             changes = _line_changes(_slice(claimed.lines, c["item_begin"], c["item_end"]), lines)
     findings = results.findings
     findings = findings[findings["receipt_key"] == receipt_key].reset_index(drop=True)
+    person = str(row.get("person_id", "") or "")
+    results.audit_log.append(action="render_receipt", office=str(row["office_no"]),
+                             subjects=[f"{row['office_no']}|{person}"] if person else [], rows=1, **common)
     return ReceiptView(
         receipt_key=receipt_key,
         kind=str(rec["kind"]),

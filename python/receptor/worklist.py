@@ -18,6 +18,13 @@ Two kinds of entries:
     finding can still be shown once the data no longer report it.
 ``{"event": "update", "finding_id", "at", "user", "changes": {...}}``
     a decision: the fields given and their new values.
+
+Worklists are worked by office staff (role ``office_staff``): the findings
+come through the access layer (:meth:`Results.table`), so staff see their
+offices' findings and the institution-level ones about institutions their
+people used; findings that only the log still knows are scoped by the same
+:func:`~receptor.access.apply_access`. Every decision is also written to the
+audit log (action ``worklist.update``) before it is written to the worklist.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from .access import AccessContext, apply_access
 from .results import Results, open_results
 
 try:
@@ -131,11 +139,18 @@ class Worklist:
 
     def __init__(self, results: Results, log_path: Path, caseworkers: Mapping[tuple[str, str], str] | None,
                  user: str):
+        ctx = results.access
+        if ctx.role != "office_staff":
+            results.audit_log.append(user=ctx.user, role=ctx.role, action="worklist.denied",
+                                     office=",".join(ctx.offices), file=os.path.abspath(results.path))
+            raise PermissionError(
+                f"role {ctx.role} does not work findings: worklists name the people behind them and are for "
+                "role office_staff (RECEPTOR_ROLE=office_staff, RECEPTOR_OFFICES=...)")
         self.results = results
         self.log_path = log_path
         self.user = user
         self._caseworkers = dict(caseworkers or {})
-        self._findings = results.findings.copy()
+        self._findings = results.findings.copy()  # scoped and audited by the access layer
         self._seen: dict[str, dict] = {}  # finding_id -> the "seen" entry
         self._state: dict[str, dict] = {}  # finding_id -> current fields + updated_at/by
         self._history: list[dict] = []
@@ -143,12 +158,14 @@ class Worklist:
         self._lines = 0
         self._load_log()
         self._record_new_findings()
+        self._audit_gone()
 
     # -- opening ---------------------------------------------------------
 
     @classmethod
     def open(cls, results: Results | str | os.PathLike, log_path: str | os.PathLike | None = None, *,
-             recipients: str | os.PathLike | None = None, user: str = "system") -> "Worklist":
+             recipients: str | os.PathLike | None = None, user: str | None = None,
+             access: AccessContext | None = None) -> "Worklist":
         """Open the worklist of a result file.
 
         Parameters
@@ -165,16 +182,24 @@ class Worklist:
             without a ``caseworker`` column in the findings) the owner is the
             caseworker.
         user
-            Who opens it: recorded on the "seen" entries of new findings.
+            Who opens it: recorded on the "seen" entries of new findings;
+            default the access context's user.
+        access
+            Who reads, when ``results`` is a path (default
+            :meth:`AccessContext.from_env`); a :class:`~receptor.Results`
+            brings its own. Role ``office_staff`` only (``PermissionError``
+            otherwise, logged as ``worklist.denied``).
 
         Findings not yet in the log are recorded as seen now (their
         ``first_seen``, from which :meth:`ageing` counts).
         """
         if not isinstance(results, Results):
-            results = open_results(results)
+            results = open_results(results, access)
+        elif access is not None and access != results.access:
+            raise ValueError("access: the Results were opened with another access context")
         log = Path(log_path) if log_path is not None else Path(results.path + ".worklist.jsonl")
         caseworkers = _read_caseworkers(recipients) if recipients is not None else None
-        return cls(results, log, caseworkers, _check_user(user))
+        return cls(results, log, caseworkers, _check_user(user if user is not None else results.access.user))
 
     def _load_log(self) -> None:
         if self.log_path.exists():
@@ -241,6 +266,32 @@ class Worklist:
 
             yield append
 
+    def _gone(self) -> pd.DataFrame:
+        """Findings only the log knows (no longer reported), as this context may see them."""
+        present = set(self._findings["finding_id"])
+        gone_ids = [fid for fid in self._seen if fid not in present]
+        gone = pd.DataFrame([{"finding_id": fid, **self._seen[fid].get("finding", {})} for fid in gone_ids],
+                            columns=["finding_id", *_KEPT])
+        for column in ("office_no", "person_id", "institution"):
+            gone[column] = gone[column].fillna("").astype(str)
+        # The log was written by whoever opened it first (maybe staff of every office): scope it here too.
+        ctx = self.results.access
+        institutions = None if ctx.all_offices or gone.empty else self.results._office_institutions()
+        return apply_access("findings", gone, ctx, institutions=institutions)
+
+    def _visible(self) -> set:
+        return set(self._findings["finding_id"]) | set(self._gone()["finding_id"])
+
+    def _audit_gone(self) -> None:
+        """Findings shown from the log rather than the results are a read of personal data too."""
+        gone = self._gone()
+        if len(gone):
+            ctx = self.results.access
+            self.results.audit_log.append(
+                user=ctx.user, role=ctx.role, action="worklist.read",
+                office=",".join(sorted({o for o in gone["office_no"] if o})), subjects=list(gone["finding_id"]),
+                rows=len(gone), file=os.path.abspath(self.results.path), worklist=os.path.abspath(self.log_path))
+
     def _record_new_findings(self) -> None:
         if self.log_path.exists() and self._findings["finding_id"].isin(list(self._seen)).all():
             return  # nothing new: opening only reads
@@ -254,17 +305,24 @@ class Worklist:
 
     # -- decisions -------------------------------------------------------
 
-    def update(self, finding_id: str, *, user: str, status: str | None = None, outcome: str | None = None,
-               owner: str | None = None, due: str | _dt.date | None = None, note: str | None = None) -> dict:
+    def update(self, finding_id: str, *, user: str | None = None, status: str | None = None,
+               outcome: str | None = None, owner: str | None = None, due: str | _dt.date | None = None,
+               note: str | None = None) -> dict:
         """Record a decision on one finding; returns its state afterwards.
 
         Only the fields given change (``""`` clears owner, outcome, due or
         note). ``status`` is one of :data:`STATUSES`, ``outcome`` one of
         :data:`OUTCOMES`; a finding is ``done`` only with an outcome.
-        ``finding_id`` must be a finding of the results or of the log
-        (``KeyError`` otherwise). The entry is on disk when this returns.
+        ``finding_id`` must be a finding of the results or of the log that
+        this context may see (``KeyError`` otherwise, the same for a finding
+        of another office). ``user`` (default: the access context's user) is
+        who decided. The decision is written to the audit log (``worklist.update``,
+        subjects ``[finding_id]``, the names of the changed fields, not their
+        values) and then to the worklist; both are on disk when this returns,
+        and nothing is written to the worklist if the audit log cannot be.
         """
-        user = _check_user(user)
+        ctx = self.results.access
+        user = _check_user(user if user is not None else ctx.user)
         changes: dict[str, str] = {}
         if status is not None:
             if status not in STATUSES:
@@ -283,18 +341,24 @@ class Worklist:
         if not changes:
             raise ValueError("update: nothing to change (give status, outcome, owner, due or note)")
         with self._writing() as append:  # checked against the latest state, others' decisions included
-            if finding_id not in self._seen:
+            if finding_id not in self._seen or finding_id not in self._visible():
                 raise KeyError(f"no finding {finding_id!r} in {self.results.path} or {self.log_path}")
             after = {**self._state.get(finding_id, {}), **changes}
             if after.get("status") == "done" and not after.get("outcome"):
                 raise ValueError(f"{finding_id}: a finding is done only with an outcome ({', '.join(OUTCOMES)})")
+            office = str(self._seen[finding_id].get("finding", {}).get("office_no") or "")
+            extra = {"decided_by": user} if user != ctx.user else {}
+            self.results.audit_log.append(  # first: no decision without its audit entry
+                user=ctx.user, role=ctx.role, action="worklist.update", office=office, subjects=[finding_id],
+                rows=1, item=finding_id, fields=sorted(changes), file=os.path.abspath(self.results.path),
+                worklist=os.path.abspath(self.log_path), **extra)
             append([{"event": "update", "finding_id": finding_id, "at": _utc_now(), "user": user,
                      "changes": changes}])
         return self.state(finding_id)
 
     def state(self, finding_id: str) -> dict:
         """The current fields of one finding (status, outcome, owner, due, note, updated_at, updated_by)."""
-        if finding_id not in self._seen:
+        if finding_id not in self._seen or finding_id not in self._visible():
             raise KeyError(f"no finding {finding_id!r} in {self.results.path} or {self.log_path}")
         state = {k: "" for k in _FIELDS}
         state.update(self._state.get(finding_id, {}))
@@ -304,7 +368,9 @@ class Worklist:
 
     def history(self, finding_id: str | None = None) -> pd.DataFrame:
         """Every log entry (or those of one finding): event, finding_id, at, user, changes."""
-        rows = [e for e in self._history if finding_id is None or e["finding_id"] == finding_id]
+        visible = self._visible()
+        rows = [e for e in self._history if e["finding_id"] in visible
+                and (finding_id is None or e["finding_id"] == finding_id)]
         frame = pd.DataFrame(rows, columns=["event", "finding_id", "at", "user", "changes"])
         frame["at"] = pd.to_datetime(frame["at"], utc=True)
         return frame
@@ -323,9 +389,7 @@ class Worklist:
         """
         present = self._findings.copy()
         present["in_results"] = True
-        gone_ids = [fid for fid in self._seen if fid not in set(present["finding_id"])]
-        gone = pd.DataFrame([{"finding_id": fid, **self._seen[fid].get("finding", {})} for fid in gone_ids],
-                            columns=["finding_id", *_KEPT])
+        gone = self._gone()
         gone["in_results"] = False
         frames = [f for f in (present, gone) if len(f)] or [present]
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
@@ -417,20 +481,20 @@ class Worklist:
     # -- export ----------------------------------------------------------
 
     def export_csv(self, path: str | os.PathLike, items: pd.DataFrame | None = None) -> Path:
-        """Write the items (or the given frame) as CSV that Excel opens correctly: UTF-8 with BOM, CRLF."""
+        """Write the items (or the given frame) as CSV that Excel opens correctly: UTF-8 with BOM, CRLF; mode 600."""
         frame = _for_export(self.items() if items is None else items)
-        path = Path(path)
+        path = _private(path)
         frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         return path
 
     def export_xlsx(self, path: str | os.PathLike, items: pd.DataFrame | None = None) -> Path:
-        """Write the items (or the given frame) as an ``.xlsx`` workbook (needs openpyxl)."""
+        """Write the items (or the given frame) as an ``.xlsx`` workbook (needs openpyxl); mode 600."""
         try:
             import openpyxl  # noqa: F401
         except ImportError:
             raise ImportError("export_xlsx needs openpyxl: pip install openpyxl") from None
         frame = _for_export(self.items() if items is None else items)
-        path = Path(path)
+        path = _private(path)
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             frame.to_excel(writer, sheet_name="worklist", index=False)
             sheet = writer.sheets["worklist"]
@@ -441,10 +505,19 @@ class Worklist:
         return path
 
     def __len__(self) -> int:
-        return len(self._seen)
+        """Findings this context sees: in the results, or only in the log (resolved by data)."""
+        return len(self._visible())
 
     def __repr__(self) -> str:
         return f"Worklist({self.results.path!r}, log={str(self.log_path)!r}, findings={len(self)})"
+
+
+def _private(path: str | os.PathLike) -> Path:
+    """An empty file at ``path`` that only its owner may read: exports name people."""
+    path = Path(path)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(path, 0o600)
+    return path
 
 
 def _check_user(user) -> str:

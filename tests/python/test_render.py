@@ -134,6 +134,7 @@ def test_cli_render_through_the_native_executable(scenario_runs, tmp_path):
     p = _receptor("render", "--results", results.path, key, "--out", out)
     assert p.returncode == 0, p.stderr
     assert out.read_text(encoding="utf-8") == render_receipt(results, key).html
+    assert out.stat().st_mode & 0o777 == 0o600  # it names the patient
     p = _receptor("render", "--results", results.path, key)
     assert p.returncode == 0 and p.stdout.startswith("<!DOCTYPE html>")
     p = _receptor("render", "--results", results.path, "nope")
@@ -168,3 +169,45 @@ def test_python_m_receptor_dispatches(tmp_path):
     assert p.returncode == 2 and "unknown command 'inspect'" in p.stderr  # never handed back in a loop
     p = subprocess.run([sys.executable, "-m", "receptor", "render", "--help"], capture_output=True, text=True)
     assert p.returncode == 0 and "--results" in p.stdout
+
+
+def test_only_office_staff_of_the_receipts_office_see_it_and_each_view_is_audited(scenario_runs, tmp_path):
+    from receptor import AccessContext, AuditLog
+
+    path = scenario_runs["final"].path
+    stored = scenario_runs["final"].receipts
+    row = stored[stored["person_id"] != ""].iloc[0]
+    office, key = row["office_no"], row["receipt_key"]
+    audit = tmp_path / "audit.log"
+    staff = AccessContext("sato", "office_staff", offices=(office,))
+    view = render_receipt(receptor.open_results(path, staff, audit_log=audit), key)
+    assert row["recipient_no"] in view.html
+    last = list(AuditLog(audit).entries())[-1]
+    assert (last["action"], last["user"], last["role"], last["office"], last["item"], last["rows"]) == \
+        ("render_receipt", "sato", "office_staff", office, key, 1)
+    assert last["subjects"] == [f"{office}|{row['person_id']}"]
+    # Staff of another office: the receipt does not exist for them.
+    other = next(o for o in stored["office_no"] if o != office)
+    with pytest.raises(KeyError, match="no receipt"):
+        render_receipt(receptor.open_results(path, AccessContext("ito", "office_staff", offices=(other,)),
+                                             audit_log=audit), key)
+    # Analysts, operators and auditors: refused before the receipt file is read, and logged.
+    for ctx in (AccessContext("ana1", "analyst", pseudonym_key=b"analyst-key-0123456789abcdef0123"),
+                AccessContext("ops1", "operator"), AccessContext("aud1", "auditor")):
+        with pytest.raises(PermissionError, match="office staff"):
+            render_receipt(receptor.open_results(path, ctx, audit_log=audit), key)
+        last = list(AuditLog(audit).entries())[-1]
+        assert (last["action"], last["user"], last["subjects"]) == ("render_receipt.denied", ctx.user, [])
+    assert AuditLog(audit).verify().ok
+
+
+def test_cli_render_refuses_an_analyst(scenario_runs, tmp_path):
+    key = tmp_path / "key"
+    key.write_text("analyst-key-0123456789abcdef0123")
+    key.chmod(0o600)
+    results = scenario_runs["final"]
+    env = {**os.environ, "RECEPTOR_ROLE": "analyst", "RECEPTOR_PSEUDONYM_KEY_FILE": str(key),
+           "RECEPTOR_AUDIT_LOG": str(tmp_path / "audit.log")}
+    p = subprocess.run([sys.executable, "-m", "receptor", "render", "--results", str(results.path),
+                        results.receipts["receipt_key"].iloc[0]], capture_output=True, text=True, env=env)
+    assert p.returncode == 2 and "office staff" in p.stderr and p.stdout == ""

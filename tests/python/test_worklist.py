@@ -171,14 +171,26 @@ def test_exports_open_in_excel(runs, tmp_path):
     assert row["outcome"] == "再審査請求" and row["note"] == "「点数」誤り, 再請求"
 
     xlsx = wl.export_xlsx(tmp_path / "w.xlsx")
+    for written in (csv_path, xlsx):  # they name people: owner only
+        assert written.stat().st_mode & 0o777 == 0o600
     book = openpyxl.load_workbook(xlsx)
     assert book.sheetnames == ["worklist"]
     frame = pd.read_excel(xlsx, dtype=str)
     assert len(frame) == len(first.findings)
     assert frame.set_index("finding_id").loc[kept[0], "updated_by"] == "佐藤"
-    # Numbers with leading zeros stay text in the workbook.
-    office = book["worklist"].cell(row=2, column=list(frame.columns).index("office_no") + 1).value
-    assert isinstance(office, str)
+    # Numbers stay text in the workbook (institution codes start with 0). Institution-level findings
+    # (ANOMALOUS_INSTITUTION) have no office: their office cell is empty, not "nan" or 0.
+    sheet = book["worklist"]
+    column = {name: i + 1 for i, name in enumerate(frame.columns)}
+    cells = [(sheet.cell(row=r, column=column["office_no"]).value,
+              sheet.cell(row=r, column=column["institution"]).value) for r in range(2, sheet.max_row + 1)]
+    offices = [o for o, _ in cells if o is not None]
+    assert offices and all(isinstance(o, str) and len(o) == 8 for o in offices)
+    institutions = [i for _, i in cells if i is not None]  # person-level checks may name none
+    assert institutions and all(isinstance(i, str) and len(i) == 10 for i in institutions)
+    assert any(i.startswith("0") for i in institutions)
+    no_office = frame["code"] == "ANOMALOUS_INSTITUTION"
+    assert no_office.any() and all(cells[i][0] is None for i in frame.index[no_office])
 
 
 def test_two_caseworkers_on_one_log_see_each_others_decisions(runs, tmp_path):
@@ -193,3 +205,65 @@ def test_two_caseworkers_on_one_log_see_each_others_decisions(runs, tmp_path):
     entries = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
     assert [e["user"] for e in entries if e["event"] == "update"] == ["a", "b"]
     assert sum(e["event"] == "seen" for e in entries) == len(first.findings)  # recorded once, not per opener
+
+
+def test_office_staff_work_their_offices_findings_and_decisions_are_audited(runs, tmp_path):
+    import receptor
+    from receptor import AccessContext, AuditLog
+
+    first, final, gone, kept = runs
+    findings = first.findings
+    office = findings.loc[findings["office_no"] != "", "office_no"].value_counts().index[0]
+    log, audit = tmp_path / "w.jsonl", tmp_path / "audit.log"
+    Worklist.open(first, log)  # staff of every office open it first: the log holds every office's findings
+    staff = AccessContext("sato", "office_staff", offices=(office,))
+    wl = Worklist.open(receptor.open_results(final.path, staff, audit_log=audit), log)
+    items = wl.items()
+    own = items["office_no"] == office
+    assert own.any() and not own.all()  # institution-level findings too
+    rest = items[~own]
+    assert (rest["office_no"] == "").all() and (rest["person_id"] == "").all()
+    used = set(wl.results.receipts["institution"])
+    assert rest["institution"].isin(used).all()
+    # Findings only the log knows are scoped as well: none of another office, resolved or not.
+    every = Worklist.open(final, log).items()
+    assert set(every["office_no"]) - {"", office}
+    assert set(items["finding_id"]) == set(every.loc[(every["office_no"] == office) | every["finding_id"].isin(
+        rest["finding_id"]), "finding_id"])
+    assert len(wl) == len(items)
+    other = every.loc[(every["office_no"] != office) & (every["office_no"] != ""), "finding_id"].iloc[0]
+    with pytest.raises(KeyError, match="no finding"):
+        wl.update(other, status="in_review")
+    with pytest.raises(KeyError, match="no finding"):
+        wl.state(other)
+    assert wl.history(other).empty
+
+    mine = items.loc[own & items["in_results"], "finding_id"].iloc[0]
+    before = sum(1 for _ in AuditLog(audit).entries())
+    wl.update(mine, status="in_review", note="照会中")
+    wl.update(mine, user="k.tanaka", status="done", outcome="問題なし")
+    entries = list(AuditLog(audit).entries())[before:]
+    assert [e["action"] for e in entries] == ["worklist.update"] * 2
+    assert [e["user"] for e in entries] == ["sato", "sato"] and entries[1]["decided_by"] == "k.tanaka"
+    assert all(e["role"] == "office_staff" and e["subjects"] == [mine] and e["office"] == office for e in entries)
+    assert entries[0]["fields"] == ["note", "status"] and "照会中" not in json.dumps(entries, ensure_ascii=False)
+    assert AuditLog(audit).verify().ok
+    assert wl.state(mine)["updated_by"] == "k.tanaka"
+
+
+def test_worklists_are_for_office_staff(runs, tmp_path):
+    import receptor
+    from receptor import AccessContext, AuditLog
+
+    audit = tmp_path / "audit.log"
+    for ctx in (AccessContext("ops1", "operator"), AccessContext("aud1", "auditor"),
+                AccessContext("ana1", "analyst", pseudonym_key=b"analyst-key-0123456789abcdef0123")):
+        with pytest.raises(PermissionError):
+            Worklist.open(receptor.open_results(runs[0].path, ctx, audit_log=audit), tmp_path / "w.jsonl")
+    assert not (tmp_path / "w.jsonl").exists()
+    entries = list(AuditLog(audit).entries())
+    denied = [(e["action"], e["user"]) for e in entries if e["action"].endswith(".denied")]
+    assert denied == [("worklist.denied", "ops1"), ("worklist.denied", "aud1"), ("worklist.denied", "ana1")]
+    assert not any(e["action"] == "read_table" for e in entries)  # refused before any finding was read
+    with pytest.raises(PermissionError, match="office_staff"):
+        Worklist.open(runs[0].path, tmp_path / "w.jsonl", access=AccessContext("ops1", "operator"))
