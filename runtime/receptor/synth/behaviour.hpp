@@ -107,7 +107,4 @@ std::vector<claim> plan_background(uint64_t seed, uint32_t first_month, size_t m
 /// each its random stream, as plan_month() does.
 void finish_claims(std::vector<claim>& claims, uint64_t seed);
 
-/// The YYYYMM `n` months after `yyyymm`.
-uint32_t month_after(uint32_t yyyymm, size_t n);
-
 } // namespace receptor::synth
