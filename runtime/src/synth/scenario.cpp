@@ -27,7 +27,6 @@ constexpr uint64_t behaviour_stream = 0x62687672;  // "bhvr"
 constexpr uint64_t profile_stream = 0x70726f66;    // "prof"
 constexpr uint64_t visit_stream = 0x76697374;      // "vist" + month
 constexpr uint64_t order_stream = 0x6f726472;      // "ordr" + month
-constexpr uint64_t claim_stream = 0x636c6d00;      // "clm" + index, as plan_month()
 
 constexpr uint32_t bit(unsigned day) { return uint32_t{1} << (day - 1); }
 constexpr uint32_t days_up_to(unsigned last) { return last >= 32 ? ~uint32_t{0} : (uint32_t{1} << last) - 1; }
@@ -862,18 +861,6 @@ std::vector<claim> plan_background(uint64_t seed, uint32_t first_month, size_t m
     --remaining;
   }
   return claims;
-}
-
-void finish_claims(std::vector<claim>& claims, uint64_t seed) {
-  std::stable_sort(claims.begin(), claims.end(), [](const claim& a, const claim& b) {
-    if (a.kind != b.kind)
-      return a.kind < b.kind;
-    if (a.institution != b.institution)
-      return a.institution < b.institution;
-    return a.inpatient < b.inpatient;
-  });
-  for (size_t i = 0; i < claims.size(); ++i)
-    claims[i].seed = derive_seed(seed, claim_stream + (uint64_t{i} << 8));
 }
 
 
