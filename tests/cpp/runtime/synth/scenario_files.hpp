@@ -33,6 +33,16 @@ inline std::string read_bytes(const std::filesystem::path& path) {
   return s.str();
 }
 
+/// Every regular file below `dir` as bytes, by its path relative to `dir`:
+/// two trees compare equal when they hold the same files with the same bytes.
+inline std::map<std::string, std::string> read_tree(const std::filesystem::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
+    if (entry.is_regular_file())
+      files[std::filesystem::relative(entry.path(), dir).string()] = read_bytes(entry.path());
+  return files;
+}
+
 /// A CSV file as maps from header name to value: quoted values with "" for a
 /// quote, no newlines in values. A row whose field count differs from the
 /// header's fails the calling test.

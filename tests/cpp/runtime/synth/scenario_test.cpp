@@ -25,7 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using model::receipt_kind;
-using test::read_bytes;
 using test::read_csv;
 
 // --- helpers -------------------------------------------------------------------
@@ -280,10 +279,7 @@ TEST(scenario, the_same_request_writes_the_same_bytes) {
     request.out_dir = test::scratch("scenario_test", name);
     auto made = generate_scenario(request);
     EXPECT_TRUE(made.has_value());
-    std::map<std::string, std::string> files;
-    for (const auto& entry : fs::recursive_directory_iterator(request.out_dir))
-      if (entry.is_regular_file())
-        files[fs::relative(entry.path(), request.out_dir).string()] = read_bytes(entry.path());
+    auto files = test::read_tree(request.out_dir);
     fs::remove_all(request.out_dir);
     return files;
   };
