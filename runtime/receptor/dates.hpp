@@ -23,6 +23,9 @@ uint32_t add_months(uint32_t yyyymm, int n);
 /// date differences are plain subtractions.
 int64_t day_number(uint32_t yyyymmdd);
 
+/// The YYYYMMDD date `days` days after 1970-01-01: the inverse of day_number().
+uint32_t from_day_number(int64_t days);
+
 /// The last day of a YYYYMM month as YYYYMMDD.
 uint32_t last_day_of(uint32_t yyyymm);
 

@@ -116,6 +116,20 @@ int64_t day_number(uint32_t yyyymmdd) {
   return era * 146097 + doe - 719468;
 }
 
+uint32_t from_day_number(int64_t days) {
+  // Howard Hinnant's civil_from_days.
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp + (mp < 10 ? 3 : -9);
+  const int64_t y = yoe + era * 400 + (m <= 2);
+  return static_cast<uint32_t>(y * 10000 + m * 100 + d);
+}
+
 uint32_t last_day_of(uint32_t yyyymm) { return yyyymm * 100 + days_in_month(yyyymm); }
 
 } // namespace receptor

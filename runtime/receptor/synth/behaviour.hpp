@@ -103,11 +103,4 @@ behaviour_plan plan_behaviours(const behaviour_options& b, uint64_t seed, uint32
 std::vector<claim> plan_background(uint64_t seed, uint32_t first_month, size_t months, size_t index, size_t receipts,
                                    const population& pop, const behaviour_plan& reserved);
 
-/// Sorts claims in file order (kind, institution, outpatient first) and gives
-/// each its random stream, as plan_month() does.
-void finish_claims(std::vector<claim>& claims, uint64_t seed);
-
-/// The YYYYMM `n` months after `yyyymm`.
-uint32_t month_after(uint32_t yyyymm, size_t n);
-
 } // namespace receptor::synth

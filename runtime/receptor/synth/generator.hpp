@@ -116,6 +116,13 @@ struct file_info {
 /// prefecture has people enough. Sorted by kind, then institution.
 std::vector<claim> plan_month(const options& opts, const population& pop);
 
+/// Sorts claims in file order (kind, institution, 入院外 before 入院) and gives
+/// each its own random stream, derived from `seed` and its place in that
+/// order. plan_month() and plan_claims() end with it; a scenario planner that
+/// assembles a month's claims itself ends with it too, so that equal claims
+/// get equal receipts.
+void finish_claims(std::vector<claim>& claims, uint64_t seed);
+
 /// Plans `receipts` claims of one kind. With `institution` set (an index into
 /// population::institutions of the right kind), all claims are at it: the
 /// claims of one institution-side file. 医科 claims are inpatient in the

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "receptor/uke/summary.hpp"
+#include "uke/fields.hpp"
 
 namespace receptor::checks {
 
@@ -39,17 +40,11 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A whole number as the レセ電 reader reads one: 1 to 9 digits, leading
+// zeros allowed (a config value keeps no bytes, so they are harmless here).
 bool parse_count(std::string_view text, uint32_t& out) {
-  if (text.empty() || text.size() > 9)
-    return false;
-  uint32_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      return false;
-    v = v * 10 + static_cast<uint32_t>(c - '0');
-  }
-  out = v;
-  return true;
+  const auto read = uke::detail::parse_uint(text, out);
+  return read == uke::detail::number::ok || read == uke::detail::number::noncanonical;
 }
 
 bool parse_real(std::string_view text, double& out) {

@@ -159,20 +159,6 @@ void add_claims(std::vector<claim>& out, receipt_kind kind, bool inpatient, size
   }
 }
 
-// Claims in file order (kind, institution, outpatient before inpatient), each
-// with its own random stream.
-void finish(std::vector<claim>& claims, const options& opts) {
-  std::stable_sort(claims.begin(), claims.end(), [](const claim& a, const claim& b) {
-    if (a.kind != b.kind)
-      return a.kind < b.kind;
-    if (a.institution != b.institution)
-      return a.institution < b.institution;
-    return a.inpatient < b.inpatient;
-  });
-  for (size_t i = 0; i < claims.size(); ++i)
-    claims[i].seed = derive_seed(opts.seed, claim_stream + (uint64_t{i} << 8));
-}
-
 // The options a writer relies on: a real 診療年月 and a share.
 error check(const options& opts) {
   const uint32_t year = opts.month / 100, month = opts.month % 100;
@@ -198,6 +184,18 @@ expected<file_info> write_file(detail::receipt_writer& writer, const std::filesy
 
 } // namespace
 
+void finish_claims(std::vector<claim>& claims, uint64_t seed) {
+  std::stable_sort(claims.begin(), claims.end(), [](const claim& a, const claim& b) {
+    if (a.kind != b.kind)
+      return a.kind < b.kind;
+    if (a.institution != b.institution)
+      return a.institution < b.institution;
+    return a.inpatient < b.inpatient;
+  });
+  for (size_t i = 0; i < claims.size(); ++i)
+    claims[i].seed = derive_seed(seed, claim_stream + (uint64_t{i} << 8));
+}
+
 std::vector<claim> plan_month(const options& opts, const population& pop) {
   rng random{derive_seed(opts.seed, plan_stream)};
   const auto& s = opts.shares;
@@ -210,7 +208,7 @@ std::vector<claim> plan_month(const options& opts, const population& pop) {
   add_claims(claims, receipt_kind::dpc, true, parts[2], pop, -1, random);
   add_claims(claims, receipt_kind::dental, false, parts[3], pop, -1, random);
   add_claims(claims, receipt_kind::pharmacy, false, parts[4], pop, -1, random);
-  finish(claims, opts);
+  finish_claims(claims, opts.seed);
   return claims;
 }
 
@@ -229,7 +227,7 @@ std::vector<claim> plan_claims(receipt_kind kind, size_t receipts, const options
   } else {
     add_claims(claims, kind, kind == receipt_kind::dpc, receipts, pop, institution, random);
   }
-  finish(claims, opts);
+  finish_claims(claims, opts.seed);
   return claims;
 }
 

@@ -229,14 +229,6 @@ private:
   std::vector<item_line> scratch_;
 };
 
-/// The 請求年月 of a 診療年月.
-constexpr uint32_t billing_month(uint32_t month) {
-  return month % 100 == 12 ? (month / 100 + 1) * 100 + 1 : month + 1;
-}
-
-/// Days in a YYYYMM month.
-uint32_t month_length(uint32_t yyyymm);
-
 /// Age in full years on the first day of `yyyymm`.
 uint32_t age_at(uint32_t birth_date, uint32_t yyyymm);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "receptor/dates.hpp"
+
 namespace receptor::synth::detail {
 
 namespace {
@@ -70,31 +72,6 @@ int32_t material_points(uint64_t v) {
   return static_cast<int32_t>((v + 5 * yen) / (10 * yen));
 }
 
-// Days since 1970-01-01 of a YYYYMMDD date (Howard Hinnant's algorithm).
-int64_t day_number(uint32_t yyyymmdd) {
-  int64_t y = yyyymmdd / 10000;
-  const int64_t m = (yyyymmdd / 100) % 100, d = yyyymmdd % 100;
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-uint32_t from_day_number(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp + (mp < 10 ? 3 : -9);
-  const int64_t y = yoe + era * 400 + (m <= 2);
-  return static_cast<uint32_t>(y * 10000 + m * 100 + d);
-}
-
 uint32_t pick_weighted(const std::vector<uint32_t>& items, const std::vector<uint32_t>& cumulative, rng& random) {
   const uint64_t r = random.below(cumulative.back());
   return items[static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin())];
@@ -123,13 +100,6 @@ int64_t rx_group::points() const {
          + (management != nullptr ? management->points : 0);
 }
 
-uint32_t month_length(uint32_t yyyymm) {
-  static constexpr uint32_t days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const uint32_t year = yyyymm / 100, month = yyyymm % 100;
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : days[month - 1];
-}
-
 uint32_t age_at(uint32_t birth_date, uint32_t yyyymm) {
   const uint32_t ref = yyyymm * 100 + 1;
   uint32_t age = ref / 10000 - birth_date / 10000;
@@ -139,7 +109,7 @@ uint32_t age_at(uint32_t birth_date, uint32_t yyyymm) {
 }
 
 receipt_builder::receipt_builder(const options& opts, const catalog& codes, const population& pop)
-  : opts_(opts), codes_(codes), pop_(pop), month_days_(month_length(opts.month)) {
+  : opts_(opts), codes_(codes), pop_(pop), month_days_(days_in_month(opts.month)) {
   auto add = [](std::vector<uint32_t>& items, std::vector<uint32_t>& cumulative, uint32_t index, uint32_t weight) {
     items.push_back(index);
     cumulative.push_back((cumulative.empty() ? 0 : cumulative.back()) + std::max<uint32_t>(weight, 1));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "receptor/dates.hpp"
 #include "receptor/encoding.hpp"
 
 namespace receptor::synth::detail {
@@ -32,7 +33,7 @@ unsigned table_of(model::receipt_kind kind) {
 
 receipt_writer::receipt_writer(const options& opts, const catalog& codes, const population& pop)
   : opts_(opts), codes_(codes), pop_(pop), builder_(opts, codes, pop), payer_(opts.payer_side),
-    billing_(billing_month(opts.month)) {
+    billing_(add_months(opts.month, 1)) {
   space_ = encode("\xE3\x80\x80");
   for (const auto& n : family_names()) {
     family_kanji_.push_back(encode(n.kanji));

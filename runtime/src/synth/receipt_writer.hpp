@@ -68,7 +68,7 @@ private:
   output* out_ = nullptr;
   model::receipt_kind kind_ = model::receipt_kind::medical;
   bool payer_;
-  uint32_t billing_;
+  uint32_t billing_;                    // 請求年月: the month after the 診療年月
   uint32_t row_ = 0;                    // 行番号 within the receipt (payer side)
   std::vector<uint32_t> item_rows_;     // row of each item line
   uint32_t ho_row_ = 0, ko_rows_[2] = {};

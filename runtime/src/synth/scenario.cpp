@@ -27,7 +27,6 @@ constexpr uint64_t behaviour_stream = 0x62687672;  // "bhvr"
 constexpr uint64_t profile_stream = 0x70726f66;    // "prof"
 constexpr uint64_t visit_stream = 0x76697374;      // "vist" + month
 constexpr uint64_t order_stream = 0x6f726472;      // "ordr" + month
-constexpr uint64_t claim_stream = 0x636c6d00;      // "clm" + index, as plan_month()
 
 constexpr uint32_t bit(unsigned day) { return uint32_t{1} << (day - 1); }
 constexpr uint32_t days_up_to(unsigned last) { return last >= 32 ? ~uint32_t{0} : (uint32_t{1} << last) - 1; }
@@ -52,32 +51,6 @@ uint32_t draw_days(rng& random, unsigned n, uint32_t allowed) {
   }
   return chosen;
 }
-
-// Days since 1970-01-01 of a YYYYMMDD date and back (Howard Hinnant's algorithms).
-int64_t day_number(uint32_t yyyymmdd) {
-  int64_t y = yyyymmdd / 10000;
-  const int64_t m = (yyyymmdd / 100) % 100, d = yyyymmdd % 100;
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-uint32_t from_day_number(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp + (mp < 10 ? 3 : -9);
-  const int64_t y = yoe + era * 400 + (m <= 2);
-  return static_cast<uint32_t>(y * 10000 + m * 100 + d);
-}
-
-uint32_t last_day_of(uint32_t yyyymm) { return yyyymm * 100 + days_in_month(yyyymm); }
 
 // As the receipt builder decides it: a person's chronic picture is psychiatric.
 bool psychiatric_person(const person& p) { return (derive_seed(p.traits, 1) % 100) < 30; }
@@ -402,7 +375,7 @@ void behaviour_planner::frequent(const visit_series& s) {
     std::string per_month;
     for (size_t back = 0; back < 3 && back <= m; ++back) {
       window += s.days[m - back];
-      per_month += (back == 0 ? "" : ";") + iso_month(month_after(first_month_, m - back)) + "="
+      per_month += (back == 0 ? "" : ";") + iso_month(add_months(first_month_, static_cast<int>(m - back))) + "="
                    + std::to_string(s.days[m - back]);
     }
     const bool hit = days >= 15 && window >= 40;
@@ -621,7 +594,7 @@ behaviour_plan behaviour_planner::run(const behaviour_options& b, size_t receipt
     }
 
   // Stays of 180 days at the end of the last month, and of 179.
-  const int64_t end = day_number(last_day_of(month_after(first_month_, last)));
+  const int64_t end = day_number(last_day_of(add_months(first_month_, static_cast<int>(last))));
   for (size_t i = 0; i < count(b.long_stays); ++i)
     for (int near = 0; near < 2; ++near) {
       if (!take(person))
@@ -630,7 +603,7 @@ behaviour_plan behaviour_planner::run(const behaviour_options& b, size_t receipt
       const int64_t days = near == 0 ? 180 : 179;
       const uint32_t admission = from_day_number(end - days);
       for (size_t m = 0; m < months_; ++m) {
-        if (admission > last_day_of(month_after(first_month_, m)))
+        if (admission > last_day_of(add_months(first_month_, static_cast<int>(m))))
           continue;
         claim c = make_claim(person, hospital, receipt_kind::medical, true);
         c.admission = admission;
@@ -668,7 +641,7 @@ behaviour_plan behaviour_planner::run(const behaviour_options& b, size_t receipt
       find("PRESCRIPTION_NOT_DISPENSED", near == 0, person, last - 1, "", at,
            near == 0 ? "prescription_not_dispensed" : "prescription_dispensed_next_month",
            near == 0 ? "処方箋料, no 調剤 in this month or the next"
-                     : "処方箋料, filled in " + iso_month(month_after(first_month_, last)));
+                     : "処方箋料, filled in " + iso_month(add_months(first_month_, static_cast<int>(last))));
     }
 
   // Care another 公費 covers, billed to 生活保護 alone: dialysis (15 更生医療)
@@ -757,11 +730,6 @@ bool set_count(behaviour_options& b, std::string_view name, size_t n) {
   return false;
 }
 
-uint32_t month_after(uint32_t yyyymm, size_t n) {
-  const size_t total = (yyyymm / 100) * 12 + yyyymm % 100 - 1 + n;
-  return static_cast<uint32_t>(total / 12 * 100 + total % 12 + 1);
-}
-
 behaviour_plan plan_behaviours(const behaviour_options& b, uint64_t seed, uint32_t first_month, size_t months,
                                size_t receipts, const population& pop, const catalog& codes,
                                const master::master_set* masters, const feed_options& feed) {
@@ -776,11 +744,11 @@ std::vector<claim> plan_background(uint64_t seed, uint32_t first_month, size_t m
   const pools where = make_pools(pop, reserved.reserved_institutions);
   if (where.outpatient.empty() || where.pharmacies.empty() || where.dentists.empty() || where.secondary.empty())
     return claims;
-  const uint32_t month = month_after(first_month, index);
+  const uint32_t month = add_months(first_month, static_cast<int>(index));
   const unsigned month_days = days_in_month(month);
   const uint32_t first_day = first_month * 100 + 1;
   const int64_t first_number = day_number(first_day);
-  const int64_t end_number = day_number(last_day_of(month_after(first_month, months - 1)));
+  const int64_t end_number = day_number(last_day_of(add_months(first_month, static_cast<int>(months - 1))));
   const int64_t month_end = day_number(last_day_of(month));
 
   // The people: not reserved, born by the first day (a ticket cannot cover care before birth).
@@ -893,18 +861,6 @@ std::vector<claim> plan_background(uint64_t seed, uint32_t first_month, size_t m
     --remaining;
   }
   return claims;
-}
-
-void finish_claims(std::vector<claim>& claims, uint64_t seed) {
-  std::stable_sort(claims.begin(), claims.end(), [](const claim& a, const claim& b) {
-    if (a.kind != b.kind)
-      return a.kind < b.kind;
-    if (a.institution != b.institution)
-      return a.institution < b.institution;
-    return a.inpatient < b.inpatient;
-  });
-  for (size_t i = 0; i < claims.size(); ++i)
-    claims[i].seed = derive_seed(seed, claim_stream + (uint64_t{i} << 8));
 }
 
 
@@ -1253,7 +1209,7 @@ expected<scenario_result> generate_scenario(const scenario_request& request) {
 
   scenario_result result;
   for (size_t k = 0; k < months; ++k)
-    result.months.push_back(month_after(first.month, k));
+    result.months.push_back(add_months(first.month, static_cast<int>(k)));
   // Behaviours first: they reserve their people and institutions; the background fills each month up to the count.
   behaviour_plan behaviours = plan_behaviours(request.behaviours, first.seed, first.month, months, first.receipts, pop,
                                               codes, request.masters, request.feed);
@@ -1346,7 +1302,7 @@ expected<scenario_result> generate_scenario(const scenario_request& request) {
   if (!behaviours.schemes.empty()) {
     // The schemes behaviours hold, since a year before the first month.
     std::ofstream out{result.feed_dir / "other_schemes.csv", std::ios::binary | std::ios::app};
-    const uint32_t since = month_after(first.month, 0) - 100;
+    const uint32_t since = add_months(first.month, -12);
     for (const auto& [person, law] : behaviours.schemes)
       out << person_id_of(person) << ',' << pop.offices[pop.people[person].office].payer_no << ',' << int{law} << ','
           << iso_date(since * 100 + 1) << ",\n";

@@ -1,6 +1,7 @@
 #pragma once
 
-// Field splitting and number parsing shared by the reader and its tests.
+// Field splitting and number parsing shared by the reader and its tests;
+// check_config reads its whole numbers with parse_uint too.
 // Internal to the runtime: not installed, not included by public headers.
 
 #include <cstddef>

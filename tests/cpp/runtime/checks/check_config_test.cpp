@@ -52,6 +52,21 @@ TEST(check_config, errors_name_file_line_and_key) {
   EXPECT_FALSE(load_check_config("/nonexistent/receptor.conf"));
 }
 
+TEST(check_config, whole_numbers_are_one_to_nine_digits) {
+  auto padded = parse_check_config("long_stay.min_days = 0200\nlong_prescription.limit.ゾルピデム = 030\n", "x");
+  ASSERT_TRUE(padded) << padded.error_value().message;
+  EXPECT_EQ(padded->long_stay.min_days, 200u);
+  EXPECT_EQ(padded->long_prescription.limits.at("ゾルピデム"), 30u);
+  auto nine = parse_check_config("long_stay.min_days = 999999999\n", "x");
+  ASSERT_TRUE(nine);
+  EXPECT_EQ(nine->long_stay.min_days, 999999999u);
+  EXPECT_FALSE(parse_check_config("long_stay.min_days = 1000000000\n", "x"));  // ten digits
+  EXPECT_FALSE(parse_check_config("long_stay.min_days =\n", "x"));
+  EXPECT_FALSE(parse_check_config("long_stay.min_days = -5\n", "x"));
+  EXPECT_FALSE(parse_check_config("long_stay.min_days = 1 80\n", "x"));
+  EXPECT_FALSE(parse_check_config("long_prescription.limit.ゾルピデム = 0\n", "x"));
+}
+
 TEST(icd10_chapter, who_chapters) {
   EXPECT_EQ(icd10_chapter("A09"), 1);
   EXPECT_EQ(icd10_chapter("D48"), 2);

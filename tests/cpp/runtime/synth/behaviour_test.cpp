@@ -1,16 +1,13 @@
 #include "receptor/synth/behaviour.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -19,6 +16,7 @@
 #include "receptor/synth/scenario.hpp"
 #include "receptor/uke/reader.hpp"
 #include "receptor/uke/record_id.hpp"
+#include "runtime/synth/scenario_files.hpp"
 
 // The behaviours a scenario injects, checked against the receipts as the
 // project's reader reads them back. The rules of docs/checks.md are worked
@@ -31,55 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using model::receipt_kind;
-
-fs::path scratch(const std::string& name) {
-  const fs::path path =
-    fs::temp_directory_path() / ("receptor_behaviour_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(path);
-  return path;
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A CSV file as maps from header name to value ("" quoting, no newlines in values).
-std::vector<std::map<std::string, std::string>> read_csv(const fs::path& path) {
-  std::ifstream in{path, std::ios::binary};
-  auto split = [](const std::string& line) {
-    std::vector<std::string> values(1);
-    bool quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-      const char c = line[i];
-      if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        values.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = !quoted;
-      } else if (c == ',' && !quoted) {
-        values.emplace_back();
-      } else {
-        values.back() += c;
-      }
-    }
-    return values;
-  };
-  std::string line;
-  std::getline(in, line);
-  const auto header = split(line);
-  std::vector<std::map<std::string, std::string>> rows;
-  while (std::getline(in, line)) {
-    const auto values = split(line);
-    EXPECT_EQ(values.size(), header.size()) << path << ": " << line;
-    auto& row = rows.emplace_back();
-    for (size_t i = 0; i < header.size() && i < values.size(); ++i)
-      row[header[i]] = values[i];
-  }
-  return rows;
-}
+using test::read_csv;
 
 const master::master_set& masters() {
   static const master::master_set set = [] {
@@ -432,7 +382,7 @@ protected:
     request.month.receipts = 3000;
     request.months = 3;
     request.masters = &masters();
-    request.out_dir = scratch("shared");
+    request.out_dir = test::scratch("behaviour_test", "shared");
     auto made = generate_scenario(request);
     ASSERT_TRUE(made.has_value()) << made.error_value().message;
     dir_ = request.out_dir;
@@ -663,13 +613,10 @@ TEST(behaviour, the_same_request_writes_the_same_bytes) {
     request.month.receipts = 1200;
     request.months = 2;
     request.masters = &masters();
-    request.out_dir = scratch(name);
+    request.out_dir = test::scratch("behaviour_test", name);
     auto made = generate_scenario(request);
     EXPECT_TRUE(made.has_value());
-    std::map<std::string, std::string> files;
-    for (const auto& entry : fs::recursive_directory_iterator(request.out_dir))
-      if (entry.is_regular_file())
-        files[fs::relative(entry.path(), request.out_dir).string()] = read_bytes(entry.path());
+    auto files = test::read_tree(request.out_dir);
     fs::remove_all(request.out_dir);
     return files;
   };
@@ -691,7 +638,7 @@ TEST(behaviour, payer_side_truth_names_mn_lines_of_uncorrected_receipts) {
   request.month.correction_rate = 0.5; // many JY corrections; none on an injected receipt
   request.months = 2;
   request.masters = &masters();
-  request.out_dir = scratch("payer");
+  request.out_dir = test::scratch("behaviour_test", "payer");
   auto made = generate_scenario(request);
   ASSERT_TRUE(made.has_value()) << made.error_value().message;
   population_options people;
@@ -734,7 +681,7 @@ TEST(behaviour, without_behaviours_the_truth_is_empty) {
   request.month.seed = 6;
   request.month.receipts = 1500;
   set_all(request.behaviours, 0);
-  request.out_dir = scratch("none");
+  request.out_dir = test::scratch("behaviour_test", "none");
   auto made = generate_scenario(request);
   ASSERT_TRUE(made.has_value()) << made.error_value().message;
   EXPECT_TRUE(made->findings.empty());
@@ -747,7 +694,7 @@ TEST(behaviour, without_behaviours_the_truth_is_empty) {
 TEST(behaviour, months_are_checked) {
   scenario_request request;
   request.months = 0;
-  request.out_dir = scratch("bad");
+  request.out_dir = test::scratch("behaviour_test", "bad");
   EXPECT_FALSE(generate_scenario(request).has_value());
   request.months = 13;
   EXPECT_FALSE(generate_scenario(request).has_value());

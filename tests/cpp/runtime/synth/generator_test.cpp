@@ -6,10 +6,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +15,7 @@
 #include "receptor/synth/catalog.hpp"
 #include "receptor/synth/population.hpp"
 #include "receptor/synth/random.hpp"
+#include "runtime/synth/scenario_files.hpp"
 
 #ifdef RECEPTOR_SOURCE_DIR
 #include "receptor/master/master_set.hpp"
@@ -27,6 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using model::receipt_kind;
+using test::read_bytes;
 
 // --- helpers -------------------------------------------------------------------
 
@@ -49,13 +49,6 @@ public:
 private:
   fs::path path_;
 };
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The 検証番号 rule, written again here so the test does not trust the code under test.
 bool luhn_ok(const std::string& number) {

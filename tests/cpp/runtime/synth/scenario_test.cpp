@@ -1,7 +1,6 @@
 #include "receptor/synth/scenario.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -10,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,64 +18,16 @@
 #include "receptor/feed/office_feed.hpp"
 #include "receptor/uke/reader.hpp"
 #include "receptor/uke/record_id.hpp"
+#include "runtime/synth/scenario_files.hpp"
 
 namespace receptor::synth {
 namespace {
 
 namespace fs = std::filesystem;
 using model::receipt_kind;
+using test::read_csv;
 
 // --- helpers -------------------------------------------------------------------
-
-fs::path scratch(const std::string& name) {
-  const fs::path path =
-    fs::temp_directory_path() / ("receptor_scenario_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(path);
-  return path;
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A CSV file written by the scenario, as maps from header name to value.
-// The test's own reader: quoted values with "" for a quote, no newlines.
-std::vector<std::map<std::string, std::string>> read_csv(const fs::path& path) {
-  std::ifstream in{path, std::ios::binary};
-  auto split = [](const std::string& line) {
-    std::vector<std::string> values(1);
-    bool quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-      const char c = line[i];
-      if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        values.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = !quoted;
-      } else if (c == ',' && !quoted) {
-        values.emplace_back();
-      } else {
-        values.back() += c;
-      }
-    }
-    return values;
-  };
-  std::string line;
-  std::getline(in, line);
-  const auto header = split(line);
-  std::vector<std::map<std::string, std::string>> rows;
-  while (std::getline(in, line)) {
-    const auto values = split(line);
-    EXPECT_EQ(values.size(), header.size()) << path << ": " << line;
-    auto& row = rows.emplace_back();
-    for (size_t i = 0; i < header.size() && i < values.size(); ++i)
-      row[header[i]] = values[i];
-  }
-  return rows;
-}
 
 // One receipt as read back by the project's reader: what matching compares.
 struct read_receipt {
@@ -165,7 +115,7 @@ protected:
     scenario_request request;
     request.month.seed = 7;
     request.month.receipts = 3000;
-    request.out_dir = scratch("shared");
+    request.out_dir = test::scratch("scenario_test", "shared");
     auto made = generate_scenario(request);
     ASSERT_TRUE(made.has_value()) << made.error_value().message;
     dir_ = request.out_dir;
@@ -326,13 +276,10 @@ TEST(scenario, the_same_request_writes_the_same_bytes) {
     scenario_request request;
     request.month.seed = 11;
     request.month.receipts = 2000;
-    request.out_dir = scratch(name);
+    request.out_dir = test::scratch("scenario_test", name);
     auto made = generate_scenario(request);
     EXPECT_TRUE(made.has_value());
-    std::map<std::string, std::string> files;
-    for (const auto& entry : fs::recursive_directory_iterator(request.out_dir))
-      if (entry.is_regular_file())
-        files[fs::relative(entry.path(), request.out_dir).string()] = read_bytes(entry.path());
+    auto files = test::read_tree(request.out_dir);
     fs::remove_all(request.out_dir);
     return files;
   };
@@ -351,7 +298,7 @@ TEST(scenario, payer_side_lines_are_mn_records) {
   request.month.seed = 3;
   request.month.receipts = 2000;
   request.month.payer_side = true;
-  request.out_dir = scratch("payer");
+  request.out_dir = test::scratch("scenario_test", "payer");
   auto made = generate_scenario(request);
   ASSERT_TRUE(made.has_value()) << made.error_value().message;
   EXPECT_EQ(made->files.size(), 4u);
@@ -378,7 +325,7 @@ TEST(scenario, without_injections_every_receipt_matches) {
   scenario_request request;
   request.month.seed = 5;
   request.month.receipts = 1500;
-  request.out_dir = scratch("clean");
+  request.out_dir = test::scratch("scenario_test", "clean");
   request.wrong_check_digit_rate = 0;
   request.duplicate_claim_rate = 0;
   request.programme_25_offices_without_tickets = 0;
@@ -430,7 +377,7 @@ TEST(scenario, the_feed_writer_refuses_an_unborn_patient) {
   auto claims = plan_month(opts, pop);
   reassign_unmatchable_claims(claims, pop, opts.month);
   pop.people[claims[0].person].birth_date = opts.month * 100 + 15;
-  const fs::path dir = scratch("unborn");
+  const fs::path dir = test::scratch("scenario_test", "unborn");
   const auto refused = write_office_feed(opts, {}, builtin_catalog(), pop, claims, dir);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error_value().code, ec::invalid_argument);
