@@ -1,0 +1,54 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "receptor/error.hpp"
+#include "receptor/privacy/master_key.hpp"
+
+namespace receptor::privacy {
+
+/// Bytes AES-256-GCM adds to each sealed value: a 12-byte random nonce in
+/// front and a 16-byte tag behind the ciphertext.
+constexpr size_t nonce_bytes = 12;
+constexpr size_t tag_bytes = 16;
+constexpr size_t sealed_overhead = nonce_bytes + tag_bytes;
+
+/// A random AES-256 key that encrypts one file's data. It is kept in that
+/// file only wrapped (encrypted) by the master key.
+class data_key {
+public:
+  /// 32 random bytes from OpenSSL's CSPRNG.
+  static expected<data_key> generate();
+
+  /// Encrypts `plaintext` with AES-256-GCM: nonce | ciphertext | tag.
+  /// `aad` is authenticated, not encrypted (e.g. a file header).
+  expected<std::string> seal(std::string_view plaintext, std::string_view aad = {}) const;
+
+  /// Decrypts what `seal` made. A wrong key or an altered byte gives an
+  /// `ec::format_error` naming `where` (the file and the value).
+  expected<std::string> open(std::string_view sealed, std::string_view where, std::string_view aad = {}) const;
+
+  /// The data key encrypted by the master key (nonce | ciphertext | tag, the
+  /// key id as associated data).
+  expected<std::string> wrap(const master_key& master) const;
+
+  /// Recovers a data key wrapped for the master key `key_id`. Fails with a
+  /// clear error naming `where` if `master` is another key (its id differs or
+  /// the tag does not verify) or the wrapped bytes were altered.
+  static expected<data_key> unwrap(const master_key& master, std::string_view wrapped, std::string_view key_id,
+                                   std::string_view where);
+
+private:
+  std::array<uint8_t, 32> key_{};
+};
+
+/// AES-256-GCM with a 32-byte key; the building block of data_key (also used
+/// to wrap data keys with the master key).
+expected<std::string> gcm_seal(const std::array<uint8_t, 32>& key, std::string_view plaintext, std::string_view aad);
+/// Returns an empty error message on a failed tag (the caller names the file).
+expected<std::string> gcm_open(const std::array<uint8_t, 32>& key, std::string_view sealed, std::string_view aad);
+
+} // namespace receptor::privacy

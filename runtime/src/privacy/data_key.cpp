@@ -1,0 +1,102 @@
+#include "receptor/privacy/data_key.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <memory>
+
+namespace receptor::privacy {
+
+namespace {
+
+using cipher_context = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+
+const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+// OpenSSL takes int lengths; a value beyond that is refused rather than cut.
+bool fits_int(size_t n) { return n <= static_cast<size_t>(INT32_MAX) - 64; }
+
+} // namespace
+
+expected<std::string> gcm_seal(const std::array<uint8_t, 32>& key, std::string_view plaintext, std::string_view aad) {
+  if (!fits_int(plaintext.size()) || !fits_int(aad.size()))
+    return make_error(ec::invalid_argument, "seal: more than 2 GB at once");
+  std::string out(nonce_bytes + plaintext.size() + tag_bytes, '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  if (RAND_bytes(o, static_cast<int>(nonce_bytes)) != 1)
+    return make_error(ec::unexpected, "seal: no random bytes for the nonce");
+  cipher_context ctx{EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free};
+  int len = 0;
+  bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), o) == 1
+            && (aad.empty() || EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) == 1)
+            && EVP_EncryptUpdate(ctx.get(), o + nonce_bytes, &len, bytes_of(plaintext),
+                                 static_cast<int>(plaintext.size())) == 1
+            && EVP_EncryptFinal_ex(ctx.get(), o + nonce_bytes + len, &len) == 1
+            && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_bytes),
+                                   o + nonce_bytes + plaintext.size()) == 1;
+  if (!ok)
+    return make_error(ec::unexpected, "seal: AES-256-GCM encryption failed");
+  return out;
+}
+
+expected<std::string> gcm_open(const std::array<uint8_t, 32>& key, std::string_view sealed, std::string_view aad) {
+  if (sealed.size() < sealed_overhead || !fits_int(sealed.size()) || !fits_int(aad.size()))
+    return make_error(ec::format_error, "");
+  auto body = sealed.substr(nonce_bytes, sealed.size() - sealed_overhead);
+  std::string tag{sealed.substr(sealed.size() - tag_bytes)};
+  std::string out(body.size(), '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  cipher_context ctx{EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free};
+  int len = 0;
+  bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), bytes_of(sealed)) == 1
+            && (aad.empty() || EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) == 1)
+            && EVP_DecryptUpdate(ctx.get(), o, &len, bytes_of(body), static_cast<int>(body.size())) == 1
+            && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_bytes), tag.data()) == 1
+            && EVP_DecryptFinal_ex(ctx.get(), o + len, &len) == 1;
+  if (!ok)
+    return make_error(ec::format_error, "");
+  return out;
+}
+
+expected<data_key> data_key::generate() {
+  data_key k;
+  if (RAND_bytes(k.key_.data(), static_cast<int>(k.key_.size())) != 1)
+    return make_error(ec::unexpected, "no random bytes for a data key");
+  return k;
+}
+
+expected<std::string> data_key::seal(std::string_view plaintext, std::string_view aad) const {
+  return gcm_seal(key_, plaintext, aad);
+}
+
+expected<std::string> data_key::open(std::string_view sealed, std::string_view where, std::string_view aad) const {
+  auto out = gcm_open(key_, sealed, aad);
+  if (!out)
+    return make_error(ec::format_error,
+                      std::string{where} + ": "
+                        + (sealed.size() < sealed_overhead ? "sealed value too short (truncated)"
+                                                           : "sealed value does not verify (wrong key or altered bytes)"));
+  return out;
+}
+
+expected<std::string> data_key::wrap(const master_key& master) const {
+  std::string_view plain{reinterpret_cast<const char*>(key_.data()), key_.size()};
+  return gcm_seal(master.bytes(), plain, master.key_id());
+}
+
+expected<data_key> data_key::unwrap(const master_key& master, std::string_view wrapped, std::string_view key_id,
+                                    std::string_view where) {
+  if (key_id != master.key_id())
+    return make_error(ec::invalid_argument, std::string{where} + ": sealed with master key " + std::string{key_id}
+                                              + ", but the key given (" + master.source() + ") is "
+                                              + master.key_id() + ": wrong key");
+  auto plain = gcm_open(master.bytes(), wrapped, key_id);
+  if (!plain || plain->size() != 32)
+    return make_error(ec::format_error, std::string{where} + ": the wrapped data key does not verify with master key "
+                                          + master.key_id() + " (wrong key or altered file)");
+  data_key k;
+  std::copy(plain->begin(), plain->end(), k.key_.begin());
+  return k;
+}
+
+} // namespace receptor::privacy
