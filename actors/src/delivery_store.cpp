@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
 
 #include "receptor/actors/messages.hpp"
+#include "receptor/privacy/sealed_file.hpp"
 #include "receptor/store/run_results.hpp"
 
 namespace receptor::actors {
@@ -19,27 +21,16 @@ namespace {
 
 constexpr const char* index_name = "deliveries.tsv";
 
-// Writes `bytes` to `target` through a temporary file and a rename.
-error write_atomically(const fs::path& target, const std::string& bytes) {
-  auto temp = target;
-  temp += ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out)
-      return make_error(ec::io_error, temp.string() + ": cannot write");
-  }
-  fs::permissions(temp, fs::perms::owner_read | fs::perms::owner_write);
-  std::error_code ec_rename;
-  fs::rename(temp, target, ec_rename);
-  if (ec_rename)
-    return make_error(ec::io_error, target.string() + ": cannot rename: " + ec_rename.message());
-  return {};
-}
-
 } // namespace
 
 expected<delivery_store> delivery_store::open(const fs::path& dir) {
+  auto key = privacy::master_key::load();
+  if (!key)
+    return key.error_value();
+  return open(dir, std::move(*key));
+}
+
+expected<delivery_store> delivery_store::open(const fs::path& dir, privacy::master_key key) {
   std::error_code err;
   fs::create_directories(dir / "deliveries", err);
   fs::create_directories(dir / "claims", err);
@@ -48,6 +39,7 @@ expected<delivery_store> delivery_store::open(const fs::path& dir) {
   fs::permissions(dir, fs::perms::owner_all, err);
   delivery_store s;
   s.dir_ = dir;
+  s.key_ = std::move(key);
   std::ifstream in(dir / index_name);
   std::string line;
   size_t number = 0;
@@ -87,15 +79,49 @@ expected<std::pair<delivery, bool>> delivery_store::add(const fs::path& file, co
   auto after = store::sha256_file(file);
   if (!after || *after != *before)
     return make_error(ec::io_error, file.string() + ": changed while being read; not ingested");
-  if (auto err = write_atomically(d.copy, content))
+  // The copy is durable before the index names it: a crash in between
+  // leaves an unreferenced copy, which the next add of that file replaces.
+  if (auto err = privacy::write_sealed_file(d.copy, key_, content))
     return err;
-  std::ofstream index(dir_ / index_name, std::ios::app);
-  index << d.sha256 << '\t' << d.role << '\t' << d.original << '\t' << name << '\n';
-  index.flush();
-  if (!index)
-    return make_error(ec::io_error, (dir_ / index_name).string() + ": cannot append");
   deliveries_.push_back(d);
+  if (auto err = write_index()) {
+    deliveries_.pop_back();
+    return err;
+  }
   return std::make_pair(d, true);
+}
+
+error delivery_store::write_index() const {
+  std::string text;
+  for (auto& d : deliveries_)
+    text += d.sha256 + '\t' + d.role + '\t' + d.original + '\t' + d.copy.filename().string() + '\n';
+  return privacy::write_file_atomically(dir_ / index_name, text);
+}
+
+expected<std::string> delivery_store::read(const delivery& d) const {
+  auto bytes = privacy::read_whole_file(d.copy);
+  if (!bytes || !privacy::is_sealed_file(*bytes))
+    return bytes;
+  return privacy::open_file_bytes(key_, *bytes, d.copy.string());
+}
+
+error delivery_store::remove(const std::vector<std::string>& sha256s) {
+  std::unordered_set<std::string> gone(sha256s.begin(), sha256s.end());
+  std::vector<delivery> kept, removed;
+  for (auto& d : deliveries_)
+    (gone.count(d.sha256) ? removed : kept).push_back(d);
+  auto all = std::move(deliveries_);
+  deliveries_ = std::move(kept);
+  if (auto err = write_index()) {
+    deliveries_ = std::move(all);
+    return err;
+  }
+  for (auto& d : removed) {
+    std::error_code ignored;
+    fs::remove(d.copy, ignored);
+    fs::remove(dir_ / "claims" / (d.sha256 + ".bin"), ignored);
+  }
+  return {};
 }
 
 bool delivery_store::has_claims(const std::string& sha256) const {
@@ -110,18 +136,20 @@ error delivery_store::save_claims(caf::actor_system& sys, const std::string& sha
   auto copy = claims;
   if (auto err = sink(copy))
     return make_error(ec::unexpected, "cannot serialize claims: " + sys.render(err));
-  return write_atomically(dir_ / "claims" / (sha256 + ".bin"), std::string(buf.begin(), buf.end()));
+  return privacy::write_sealed_file(dir_ / "claims" / (sha256 + ".bin"), key_,
+                                    std::string_view{buf.data(), buf.size()});
 }
 
 expected<std::vector<match::claim>> delivery_store::load_claims(caf::actor_system& sys,
                                                                 const std::string& sha256) const {
   auto path = dir_ / "claims" / (sha256 + ".bin");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return make_error(ec::io_error, path.string() + ": cannot open");
-  std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto bytes = privacy::read_whole_file(path);
+  if (bytes && privacy::is_sealed_file(*bytes))
+    bytes = privacy::open_file_bytes(key_, *bytes, path.string());
+  if (!bytes)
+    return bytes.error_value();
   std::vector<match::claim> claims;
-  caf::binary_deserializer source{sys, buf};
+  caf::binary_deserializer source{sys, bytes->data(), bytes->size()};
   if (auto err = source(claims))
     return make_error(ec::format_error, path.string() + ": " + sys.render(err));
   return claims;

@@ -31,6 +31,13 @@ def generate_scenario(
     masters: Optional[Masters] = None,
 ) -> dict[str, Any]: ...
 
+class privacy:
+    # A submodule (receptor._core.privacy), stubbed as a class of static functions.
+    @staticmethod
+    def key_id() -> Optional[str]: ...
+    @staticmethod
+    def open_values(where: str, key_id: str, wrapped_key: str, values: Sequence[str]) -> list[str]: ...
+
 class Masters:
     @staticmethod
     def load(directory: str) -> Masters: ...

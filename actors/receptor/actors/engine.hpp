@@ -116,7 +116,10 @@ private:
 };
 
 /// The receipt files of a folder (RECEIPT*.UKE/.CYO, *.UKE, *.CYO, *.HEN,
-/// *RECODEINFO*.CSV), sorted; a file is returned as it is.
-std::vector<std::filesystem::path> receipt_files(const std::vector<std::filesystem::path>& paths);
+/// *RECODEINFO*.CSV), sorted; a file is returned as it is. Inside a folder a
+/// symbolic link (to a file or a folder) or a path that resolves outside the
+/// folder is refused with an error naming it: an inbox cannot make the batch
+/// read elsewhere.
+expected<std::vector<std::filesystem::path>> receipt_files(const std::vector<std::filesystem::path>& paths);
 
 } // namespace receptor::actors

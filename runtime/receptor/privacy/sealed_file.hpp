@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -39,6 +40,17 @@ expected<std::string> read_sealed_file(const std::filesystem::path& file, const 
 
 /// Writes `bytes` to `target` as write_sealed_file does, unencrypted (mode 0600).
 error write_file_atomically(const std::filesystem::path& target, std::string_view bytes);
+
+/// Copies `from` to `target` as write_file_atomically does (streamed; mode
+/// 0600; fsync; rename): `target` is the old file or the whole new one.
+error copy_file_atomically(const std::filesystem::path& from, const std::filesystem::path& target);
+
+/// True if the file at `path` starts with the sealed-file magic.
+bool file_is_sealed(const std::filesystem::path& path);
+
+/// The size of a sealed file's content (its size less header, nonce and
+/// tag), or the size of a file that is not sealed; 0 if it cannot be read.
+uint64_t plaintext_size(const std::filesystem::path& path);
 
 /// Reads a whole file.
 expected<std::string> read_whole_file(const std::filesystem::path& file);

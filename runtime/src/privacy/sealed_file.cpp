@@ -114,6 +114,84 @@ error write_file_atomically(const fs::path& target, std::string_view bytes) {
   return {};
 }
 
+error copy_file_atomically(const fs::path& from, const fs::path& target) {
+  auto in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0)
+    return os_error(from, "open");
+  auto temp = target;
+  temp += ".tmp-" + std::to_string(::getpid());
+  ::unlink(temp.c_str());
+  auto out = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (out < 0) {
+    auto err = os_error(temp, "open");
+    ::close(in);
+    return err;
+  }
+  bool ok = ::fchmod(out, S_IRUSR | S_IWUSR) == 0;
+  std::string buf(1 << 20, '\0');
+  while (ok) {
+    auto n = ::read(in, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      ok = n == 0;
+      break;
+    }
+    for (ssize_t done = 0; ok && done < n;) {
+      auto w = ::write(out, buf.data() + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR)
+        continue;
+      ok = w > 0;
+      done += w > 0 ? w : 0;
+    }
+  }
+  ok = ok && ::fsync(out) == 0;
+  auto saved = errno;
+  ::close(in);
+  ::close(out);
+  if (!ok) {
+    ::unlink(temp.c_str());
+    errno = saved;
+    return os_error(temp, "copy");
+  }
+  if (::rename(temp.c_str(), target.c_str()) != 0) {
+    auto err = os_error(target, "rename");
+    ::unlink(temp.c_str());
+    return err;
+  }
+  sync_folder(target);
+  return {};
+}
+
+bool file_is_sealed(const fs::path& path) {
+  auto fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  char head[8];
+  auto n = ::read(fd, head, sizeof head);
+  ::close(fd);
+  return n == static_cast<ssize_t>(sizeof head) && is_sealed_file({head, sizeof head});
+}
+
+uint64_t plaintext_size(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return 0;
+  auto size = static_cast<uint64_t>(st.st_size);
+  if (!file_is_sealed(path))
+    return size;
+  auto fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  unsigned char head[fixed_header];
+  auto n = fd < 0 ? -1 : ::read(fd, head, sizeof head);
+  if (fd >= 0)
+    ::close(fd);
+  if (n != static_cast<ssize_t>(fixed_header))
+    return 0;
+  uint64_t wrapped = static_cast<uint64_t>(head[fixed_header - 2]) << 8 | head[fixed_header - 1];
+  auto overhead = fixed_header + wrapped + nonce_bytes + tag_bytes;
+  return size >= overhead ? size - overhead : 0;
+}
+
 error write_sealed_file(const fs::path& target, const master_key& master, std::string_view plaintext) {
   auto sealed = seal_file_bytes(master, plaintext);
   if (!sealed)
