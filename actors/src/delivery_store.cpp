@@ -36,7 +36,9 @@ expected<delivery_store> delivery_store::open(const fs::path& dir, privacy::mast
   fs::create_directories(dir / "claims", err);
   if (err)
     return make_error(ec::io_error, dir.string() + ": cannot create the store: " + err.message());
-  fs::permissions(dir, fs::perms::owner_all, err);
+  // Owner-only, the folders as much as the files in them.
+  for (auto& folder : {dir, dir / "deliveries", dir / "claims"})
+    fs::permissions(folder, fs::perms::owner_all, err);
   delivery_store s;
   s.dir_ = dir;
   s.key_ = std::move(key);
