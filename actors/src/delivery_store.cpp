@@ -4,12 +4,15 @@
 #include <caf/actor_system.hpp>
 #include <caf/binary_serializer.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <unordered_set>
 
 #include "receptor/actors/messages.hpp"
+#include "receptor/privacy/audit.hpp"
 #include "receptor/privacy/sealed_file.hpp"
 #include "receptor/store/run_results.hpp"
 
@@ -124,6 +127,79 @@ error delivery_store::remove(const std::vector<std::string>& sha256s) {
     fs::remove(dir_ / "claims" / (d.sha256 + ".bin"), ignored);
   }
   return {};
+}
+
+namespace {
+
+uint32_t month_index(uint32_t yyyymm) { return yyyymm / 100 * 12 + yyyymm % 100 - 1; }
+uint32_t month_of_index(uint32_t index) { return index / 12 * 100 + index % 12 + 1; }
+
+} // namespace
+
+expected<purge_report> delivery_store::purge(caf::actor_system& sys, uint32_t older_than_months,
+                                             const fs::path& audit_log) {
+  purge_report report;
+  // The care months of each receipt delivery, from its kept claims.
+  std::vector<std::pair<const delivery*, std::pair<uint32_t, uint64_t>>> latest_month; // delivery, (max month, claims)
+  for (auto& d : deliveries_) {
+    if (d.role != "receipts")
+      continue;
+    if (!has_claims(d.sha256)) {
+      ++report.unknown;
+      continue;
+    }
+    auto claims = load_claims(sys, d.sha256);
+    if (!claims)
+      return claims.error_value();
+    uint32_t newest = 0;
+    for (auto& c : *claims)
+      newest = std::max(newest, c.month);
+    report.newest_month = std::max(report.newest_month, newest);
+    latest_month.push_back({&d, {newest, claims->size()}});
+  }
+  if (report.newest_month == 0)
+    return report;
+  auto newest = month_index(report.newest_month);
+  report.cutoff_month = newest >= older_than_months ? month_of_index(newest - older_than_months) : 0;
+  for (auto& [d, months] : latest_month) {
+    // A delivery without a care month (no receipt read) is not known to be old.
+    if (months.first != 0 && months.first < report.cutoff_month) {
+      report.deliveries.push_back(d->sha256);
+      report.claims += months.second;
+    } else {
+      ++report.kept;
+    }
+  }
+  report.kept += report.unknown;
+  if (report.deliveries.empty())
+    return report;
+  // The audit entry first: a purge that cannot be recorded does not happen.
+  const char* user = std::getenv("USER");
+  privacy::audit_fields entry{
+    {"user", std::string{user != nullptr ? user : "unknown"}},
+    {"role", std::string{"operator"}},
+    {"action", std::string{"store.purge"}},
+    {"office", std::string{}},
+    {"subjects", std::vector<std::string>{}},
+    {"rows", static_cast<int64_t>(report.claims)},
+    {"store", fs::absolute(dir_).string()},
+    {"older_than_months", static_cast<int64_t>(older_than_months)},
+    {"cutoff_month", std::to_string(report.cutoff_month)},
+    {"deliveries", report.deliveries},
+  };
+  if (auto err = privacy::append_audit(audit_log, std::move(entry)))
+    return err;
+  // latest.h5 holds rows of the purged receipts: it goes first, with the
+  // journal, so that no crash leaves a result naming deliveries no longer held.
+  for (auto* name : {"latest.covers", "latest.h5"}) {
+    std::error_code err;
+    fs::remove(dir_ / name, err);
+    if (err)
+      return make_error(ec::io_error, (dir_ / name).string() + ": cannot remove: " + err.message());
+  }
+  if (auto err = remove(report.deliveries))
+    return err;
+  return report;
 }
 
 bool delivery_store::has_claims(const std::string& sha256) const {

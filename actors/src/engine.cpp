@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -11,6 +12,7 @@
 #include "receptor/actors/actors.hpp"
 #include "receptor/actors/delivery_store.hpp"
 #include "receptor/match/routing.hpp"
+#include "receptor/privacy/audit.hpp"
 #include "receptor/privacy/sealed_file.hpp"
 
 namespace receptor::actors {
@@ -484,6 +486,20 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   summary.write_seconds = seconds_since(write_start);
   summary.total_seconds = seconds_since(started);
   return summary;
+}
+
+expected<purge_report> engine::purge(const fs::path& store_dir, uint32_t older_than_months) {
+  if (!impl_->system)
+    return make_error(ec::invalid_argument, "engine is closed");
+  std::error_code exists_error;
+  if (!fs::is_directory(store_dir, exists_error))
+    return make_error(ec::io_error, store_dir.string() + ": no such store");
+  auto store = delivery_store::open(store_dir);
+  if (!store)
+    return store.error_value();
+  const char* log = std::getenv(privacy::audit_log_variable);
+  return store->purge(*impl_->system, older_than_months,
+                      log != nullptr && *log != '\0' ? fs::path{log} : store_dir / "audit.jsonl");
 }
 
 expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vector<fs::path>& receipts,

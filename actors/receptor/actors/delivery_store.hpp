@@ -23,6 +23,16 @@ struct delivery {
   std::filesystem::path copy;  ///< its copy inside the store
 };
 
+/// What a retention purge removed.
+struct purge_report {
+  uint32_t newest_month = 0;               ///< YYYYMM, the newest care month held
+  uint32_t cutoff_month = 0;               ///< YYYYMM; deliveries whose months are all before it went
+  std::vector<std::string> deliveries;     ///< sha256 of each delivery removed
+  uint64_t claims = 0;                     ///< receipts (kept claims) removed with them
+  uint64_t kept = 0;                       ///< receipt deliveries kept
+  uint64_t unknown = 0;                    ///< kept because no claims were saved for them yet
+};
+
 /// The embedded store of the nightly batch: a folder on local disk holding
 /// every ingested delivery (a copy, by content hash) and the claims read
 /// from each receipt delivery, so later runs neither re-read nor re-parse.
@@ -58,6 +68,14 @@ public:
   /// in `sha256s`; the index is rewritten first, so a crash leaves at worst
   /// unreferenced files, which the next purge removes.
   error remove(const std::vector<std::string>& sha256s);
+
+  /// Retention: removes the receipt deliveries (copies and kept claims) whose
+  /// care months all lie more than `older_than_months` months before the
+  /// newest care month held, then latest.h5 and its journal (they hold rows
+  /// of what went; the next ingest matches what remains in full). Appends an
+  /// audit entry to `audit_log` (docs/privacy.md). Feed deliveries are kept.
+  expected<purge_report> purge(caf::actor_system& sys, uint32_t older_than_months,
+                               const std::filesystem::path& audit_log);
 
   /// Every delivery, in the order ingested.
   const std::vector<delivery>& deliveries() const { return deliveries_; }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "receptor/actors/delivery_store.hpp"
 #include "receptor/error.hpp"
 #include "receptor/feed/office_feed.hpp"
 #include "receptor/match/claim.hpp"
@@ -87,6 +88,10 @@ public:
   void cancel();
 
   /// Stops every actor and the actor system. Safe to call twice.
+  /// Retention: delivery_store::purge on the store in `store_dir`. The audit
+  /// entry goes to `$RECEPTOR_AUDIT_LOG`, else to `store_dir/audit.jsonl`.
+  expected<purge_report> purge(const std::filesystem::path& store_dir, uint32_t older_than_months);
+
   void close();
 
   const feed::office_feed& feed() const;
