@@ -231,7 +231,15 @@ expected<csv_reader> csv_reader::decode(std::string bytes, std::string source, c
       encoding = file_encoding::utf8;
     else
       encoding = file_encoding::cp932;
-    text = encoding == file_encoding::cp932 ? cp932_to_utf8(bytes, &bad) : std::move(bytes);
+    if (encoding == file_encoding::cp932)
+      text = cp932_to_utf8(bytes, &bad);
+    else if (encoding == file_encoding::utf8 && !valid_utf8(bytes))
+      // Fuzz fix: a file taken for UTF-8 by its bytes may still hold bytes
+      // that are not; they become U+FFFD and their rows are quarantined, as
+      // for a BOM file, instead of passing invalid UTF-8 on.
+      text = replace_invalid_utf8(bytes, bad);
+    else
+      text = std::move(bytes);
   }
   // DOS-era exports may end with an EOF mark (0x1A).
   while (!text.empty() && text.back() == '\x1A')

@@ -101,3 +101,21 @@ TEST(FeedHostileInput, NulBytesAndInvalidShiftJisAreQuarantinedLineByLine) {
     EXPECT_EQ(r.quarantine[1].line, 4u);
   }
 }
+
+TEST(FeedHostileInput, InvalidBytesInAFileTakenForUtf8AreQuarantinedNotPassedOn) {
+  // Found by feed_reader_fuzz: no BOM, mostly UTF-8, one stray continuation
+  // byte. The row holding it is quarantined with valid UTF-8 text.
+  // 280 UTF-8 characters before the stray byte: the content is taken for
+  // UTF-8 (detect_encoding decides after 256), not for CP932.
+  std::string bytes = "id,text\n";
+  for (int i = 0; i < 80; ++i)
+    bytes += std::to_string(i) + (i == 70 ? ",\xe4\xbd\x90\xdc\x80\x80x\n" : ",\xe5\xb1\xb1\xe7\x94\xb0\xe3\x80\x80\xe8\x8a\xb1\n");
+  for (auto& r : both_ways(bytes, {})) {
+    ASSERT_EQ(r.rows.size(), 79u);
+    EXPECT_EQ(r.rows[0][1], "\xe5\xb1\xb1\xe7\x94\xb0\xe3\x80\x80\xe8\x8a\xb1");
+    EXPECT_EQ(r.rows[70][0], "71");
+    ASSERT_EQ(r.quarantine.size(), 1u);
+    EXPECT_EQ(r.quarantine[0].line, 72u);
+    EXPECT_NE(r.quarantine[0].raw.find("\xEF\xBF\xBD"), std::string::npos) << "U+FFFD for the stray byte";
+  }
+}
