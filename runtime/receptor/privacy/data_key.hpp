@@ -42,7 +42,27 @@ public:
                                    std::string_view where);
 
 private:
+  friend class value_sealer;
   std::array<uint8_t, 32> key_{};
+};
+
+/// Seals many values under one data key, reusing one cipher context and
+/// drawing nonces in blocks: several times faster than data_key::seal per
+/// value, for whole columns. Same output format as data_key::seal.
+class value_sealer {
+public:
+  explicit value_sealer(const data_key& key);
+  ~value_sealer();
+  value_sealer(const value_sealer&) = delete;
+  value_sealer& operator=(const value_sealer&) = delete;
+
+  /// nonce | ciphertext | tag of `plaintext`, appended to `out`.
+  error seal_into(std::string_view plaintext, std::string& out);
+
+private:
+  void* ctx_ = nullptr; // EVP_CIPHER_CTX
+  std::string nonces_;
+  size_t next_nonce_ = 0;
 };
 
 /// AES-256-GCM with a 32-byte key; the building block of data_key (also used

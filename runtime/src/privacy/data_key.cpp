@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <cstring>
 #include <memory>
 
 namespace receptor::privacy {
@@ -56,6 +57,46 @@ expected<std::string> gcm_open(const std::array<uint8_t, 32>& key, std::string_v
   if (!ok)
     return make_error(ec::format_error, "");
   return out;
+}
+
+value_sealer::value_sealer(const data_key& key) {
+  auto* ctx = EVP_CIPHER_CTX_new();
+  if (ctx != nullptr && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key.key_.data(), nullptr) != 1) {
+    EVP_CIPHER_CTX_free(ctx);
+    ctx = nullptr;
+  }
+  ctx_ = ctx;
+}
+
+value_sealer::~value_sealer() { EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_)); }
+
+error value_sealer::seal_into(std::string_view plaintext, std::string& out) {
+  auto* ctx = static_cast<EVP_CIPHER_CTX*>(ctx_);
+  if (ctx == nullptr || !fits_int(plaintext.size()))
+    return make_error(ec::unexpected, "seal: AES-256-GCM context unavailable or value too large");
+  // 1024 nonces per RAND_bytes call.
+  if (next_nonce_ == nonces_.size()) {
+    nonces_.assign(nonce_bytes * 1024, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(nonces_.data()), static_cast<int>(nonces_.size())) != 1)
+      return make_error(ec::unexpected, "seal: no random bytes for the nonce");
+    next_nonce_ = 0;
+  }
+  auto at = out.size();
+  out.resize(at + nonce_bytes + plaintext.size() + tag_bytes);
+  auto* o = reinterpret_cast<unsigned char*>(out.data() + at);
+  std::memcpy(o, nonces_.data() + next_nonce_, nonce_bytes);
+  next_nonce_ += nonce_bytes;
+  int len = 0;
+  bool ok = EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, o) == 1
+            && EVP_EncryptUpdate(ctx, o + nonce_bytes, &len, bytes_of(plaintext), static_cast<int>(plaintext.size())) == 1
+            && EVP_EncryptFinal_ex(ctx, o + nonce_bytes + len, &len) == 1
+            && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_bytes),
+                                   o + nonce_bytes + plaintext.size()) == 1;
+  if (!ok) {
+    out.resize(at);
+    return make_error(ec::unexpected, "seal: AES-256-GCM encryption failed");
+  }
+  return {};
 }
 
 expected<data_key> data_key::generate() {

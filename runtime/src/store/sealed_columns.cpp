@@ -53,11 +53,13 @@ error column_sealer::write_table(result_file_writer& writer, std::string_view na
     auto* values = table.get<string_array>(column_name);
     string_array out;
     out.reserve(values->size(), values->bytes().size() * 4 / 3 + values->size() * 40);
+    privacy::value_sealer sealer{key_};
+    std::string box;
     for (size_t i = 0; i < values->size(); ++i) {
-      auto box = key_.seal((*values)[i]);
-      if (!box)
-        return box.error_value();
-      out.push_back(privacy::base64_encode(*box));
+      box.clear();
+      if (auto err = sealer.seal_into((*values)[i], box))
+        return err;
+      out.push_back(privacy::base64_encode(box));
     }
     if (auto err = table.replace(column_name, std::move(out)))
       return err;

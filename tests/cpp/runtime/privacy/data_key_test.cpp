@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <vector>
+
 using namespace receptor::privacy;
 
 namespace {
@@ -81,4 +85,27 @@ TEST(DataKey, WrappedKeyOpensOnlyWithItsMasterKey) {
   auto tampered = *wrapped;
   tampered[20] = static_cast<char>(tampered[20] ^ 0x80);
   EXPECT_FALSE(data_key::unwrap(a, tampered, a.key_id(), "x.h5"));
+}
+
+TEST(DataKey, ValueSealerMatchesSealFormatAndUsesFreshNonces) {
+  auto k = data_key::generate();
+  value_sealer sealer{*k};
+  std::string out;
+  std::vector<size_t> ends;
+  // More than one block of 1024 nonces.
+  for (int i = 0; i < 2100; ++i) {
+    ASSERT_FALSE(sealer.seal_into(std::to_string(i), out));
+    ends.push_back(out.size());
+  }
+  std::set<std::string> nonces;
+  size_t begin = 0;
+  for (int i = 0; i < 2100; ++i) {
+    auto one = std::string_view{out}.substr(begin, ends[static_cast<size_t>(i)] - begin);
+    auto opened = k->open(one, "x");
+    ASSERT_TRUE(opened) << i;
+    EXPECT_EQ(*opened, std::to_string(i));
+    nonces.insert(std::string{one.substr(0, nonce_bytes)});
+    begin = ends[static_cast<size_t>(i)];
+  }
+  EXPECT_EQ(nonces.size(), 2100u);
 }
