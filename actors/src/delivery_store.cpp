@@ -76,13 +76,14 @@ expected<std::pair<delivery, bool>> delivery_store::add(const fs::path& file, co
   d.original = file.string();
   auto name = d.sha256.substr(0, 16) + "-" + file.filename().string();
   d.copy = dir_ / "deliveries" / name;
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  auto content = bytes.str();
-  // Hash again: a file that changed while being copied is not half-ingested.
+  auto read = privacy::read_whole_file(file);
+  if (!read)
+    return read.error_value();
+  auto& content = *read;
+  // Hash again, and the bytes read too: a file that changed while being
+  // copied (even changed back) is not half-ingested.
   auto after = store::sha256_file(file);
-  if (!after || *after != *before)
+  if (!after || *after != *before || privacy::sha256_hex(content) != *before)
     return make_error(ec::io_error, file.string() + ": changed while being read; not ingested");
   // The copy is durable before the index names it: a crash in between
   // leaves an unreferenced copy, which the next add of that file replaces.

@@ -43,6 +43,7 @@ public:
 
 private:
   friend class value_sealer;
+  friend class value_opener;
   std::array<uint8_t, 32> key_{};
 };
 
@@ -63,6 +64,21 @@ private:
   void* ctx_ = nullptr; // EVP_CIPHER_CTX
   std::string nonces_;
   size_t next_nonce_ = 0;
+};
+
+/// Opens many values sealed under one data key with one cipher context.
+class value_opener {
+public:
+  explicit value_opener(const data_key& key);
+  ~value_opener();
+  value_opener(const value_opener&) = delete;
+  value_opener& operator=(const value_opener&) = delete;
+
+  /// As data_key::open: the plaintext, or an error naming `where`.
+  expected<std::string> open(std::string_view sealed, std::string_view where);
+
+private:
+  void* ctx_ = nullptr; // EVP_CIPHER_CTX
 };
 
 /// AES-256-GCM with a 32-byte key; the building block of data_key (also used

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -17,11 +18,27 @@ const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<cons
 // OpenSSL takes int lengths; a value beyond that is refused rather than cut.
 bool fits_int(size_t n) { return n <= static_cast<size_t>(INT32_MAX) - 64; }
 
+// EVP_*Update takes int lengths: a whole file (a delivery may pass 2 GB)
+// goes through in pieces of 1 GiB.
+constexpr size_t update_piece = size_t{1} << 30;
+
+bool update(EVP_CIPHER_CTX* ctx, bool encrypt, unsigned char* out, std::string_view in) {
+  for (size_t at = 0; at < in.size(); at += update_piece) {
+    auto n = static_cast<int>(std::min(update_piece, in.size() - at));
+    int len = 0;
+    auto* from = bytes_of(in) + at;
+    if ((encrypt ? EVP_EncryptUpdate(ctx, out + at, &len, from, n) : EVP_DecryptUpdate(ctx, out + at, &len, from, n)) != 1
+        || len != n)
+      return false;
+  }
+  return true;
+}
+
 } // namespace
 
 expected<std::string> gcm_seal(const std::array<uint8_t, 32>& key, std::string_view plaintext, std::string_view aad) {
-  if (!fits_int(plaintext.size()) || !fits_int(aad.size()))
-    return make_error(ec::invalid_argument, "seal: more than 2 GB at once");
+  if (!fits_int(aad.size()))
+    return make_error(ec::invalid_argument, "seal: associated data over 2 GB");
   std::string out(nonce_bytes + plaintext.size() + tag_bytes, '\0');
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   if (RAND_bytes(o, static_cast<int>(nonce_bytes)) != 1)
@@ -30,9 +47,8 @@ expected<std::string> gcm_seal(const std::array<uint8_t, 32>& key, std::string_v
   int len = 0;
   bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), o) == 1
             && (aad.empty() || EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) == 1)
-            && EVP_EncryptUpdate(ctx.get(), o + nonce_bytes, &len, bytes_of(plaintext),
-                                 static_cast<int>(plaintext.size())) == 1
-            && EVP_EncryptFinal_ex(ctx.get(), o + nonce_bytes + len, &len) == 1
+            && update(ctx.get(), true, o + nonce_bytes, plaintext)
+            && EVP_EncryptFinal_ex(ctx.get(), o + nonce_bytes + plaintext.size(), &len) == 1
             && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_bytes),
                                    o + nonce_bytes + plaintext.size()) == 1;
   if (!ok)
@@ -41,7 +57,7 @@ expected<std::string> gcm_seal(const std::array<uint8_t, 32>& key, std::string_v
 }
 
 expected<std::string> gcm_open(const std::array<uint8_t, 32>& key, std::string_view sealed, std::string_view aad) {
-  if (sealed.size() < sealed_overhead || !fits_int(sealed.size()) || !fits_int(aad.size()))
+  if (sealed.size() < sealed_overhead || !fits_int(aad.size()))
     return make_error(ec::format_error, "");
   auto body = sealed.substr(nonce_bytes, sealed.size() - sealed_overhead);
   std::string tag{sealed.substr(sealed.size() - tag_bytes)};
@@ -51,9 +67,9 @@ expected<std::string> gcm_open(const std::array<uint8_t, 32>& key, std::string_v
   int len = 0;
   bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), bytes_of(sealed)) == 1
             && (aad.empty() || EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) == 1)
-            && EVP_DecryptUpdate(ctx.get(), o, &len, bytes_of(body), static_cast<int>(body.size())) == 1
+            && update(ctx.get(), false, o, body)
             && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_bytes), tag.data()) == 1
-            && EVP_DecryptFinal_ex(ctx.get(), o + len, &len) == 1;
+            && EVP_DecryptFinal_ex(ctx.get(), o + body.size(), &len) == 1;
   if (!ok)
     return make_error(ec::format_error, "");
   return out;
@@ -97,6 +113,39 @@ error value_sealer::seal_into(std::string_view plaintext, std::string& out) {
     return make_error(ec::unexpected, "seal: AES-256-GCM encryption failed");
   }
   return {};
+}
+
+value_opener::value_opener(const data_key& key) {
+  auto* ctx = EVP_CIPHER_CTX_new();
+  if (ctx != nullptr && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key.key_.data(), nullptr) != 1) {
+    EVP_CIPHER_CTX_free(ctx);
+    ctx = nullptr;
+  }
+  ctx_ = ctx;
+}
+
+value_opener::~value_opener() { EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_)); }
+
+expected<std::string> value_opener::open(std::string_view sealed, std::string_view where) {
+  auto* ctx = static_cast<EVP_CIPHER_CTX*>(ctx_);
+  if (sealed.size() < sealed_overhead)
+    return make_error(ec::format_error, std::string{where} + ": sealed value too short (truncated)");
+  if (ctx == nullptr || !fits_int(sealed.size()))
+    return make_error(ec::unexpected, std::string{where} + ": AES-256-GCM context unavailable or value too large");
+  auto body = sealed.substr(nonce_bytes, sealed.size() - sealed_overhead);
+  unsigned char tag[tag_bytes];
+  std::memcpy(tag, sealed.data() + sealed.size() - tag_bytes, tag_bytes);
+  std::string out(body.size(), '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  int len = 0;
+  bool ok = EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, bytes_of(sealed)) == 1
+            && update(ctx, false, o, body)
+            && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_bytes), tag) == 1
+            && EVP_DecryptFinal_ex(ctx, o + body.size(), &len) == 1;
+  if (!ok)
+    return make_error(ec::format_error,
+                      std::string{where} + ": sealed value does not verify (wrong key or altered bytes)");
+  return out;
 }
 
 expected<data_key> data_key::generate() {

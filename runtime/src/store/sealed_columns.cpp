@@ -84,12 +84,13 @@ expected<std::vector<std::string>> open_sealed_values(const privacy::master_key&
     return key.error_value();
   std::vector<std::string> out;
   out.reserve(values.size());
+  privacy::value_opener opener{*key};
+  auto row = [&](size_t i) { return std::string{where} + " row " + std::to_string(i); };
   for (size_t i = 0; i < values.size(); ++i) {
     auto box = privacy::base64_decode(values[i]);
-    auto row = std::string{where} + " row " + std::to_string(i);
     if (!box)
-      return make_error(ec::format_error, row + ": sealed value is not base64");
-    auto plain = key->open(*box, row);
+      return make_error(ec::format_error, row(i) + ": sealed value is not base64");
+    auto plain = opener.open(*box, row(i));
     if (!plain)
       return plain.error_value();
     out.push_back(std::move(*plain));

@@ -109,3 +109,21 @@ TEST(DataKey, ValueSealerMatchesSealFormatAndUsesFreshNonces) {
   }
   EXPECT_EQ(nonces.size(), 2100u);
 }
+
+TEST(DataKey, ValueOpenerOpensWhatSealMadeAndRejectsTampering) {
+  auto k = data_key::generate();
+  value_opener opener{*k};
+  for (const std::string& text : std::vector<std::string>{"", "1234567", "山田 花子"}) {
+    auto sealed = *k->seal(text);
+    auto opened = opener.open(sealed, "f.h5 row 1");
+    ASSERT_TRUE(opened) << opened.error_value().message;
+    EXPECT_EQ(*opened, text);
+    sealed[sealed.size() / 2] = static_cast<char>(sealed[sealed.size() / 2] ^ 1);
+    auto bad = opener.open(sealed, "f.h5 row 1");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error_value().message.find("f.h5 row 1"), std::string::npos);
+  }
+  // After a failed tag the context still opens good values.
+  EXPECT_EQ(*opener.open(*k->seal("ok"), "x"), "ok");
+  EXPECT_FALSE(opener.open("short", "x"));
+}
