@@ -64,11 +64,16 @@ for target in $targets; do
   fi
   (cd "$work" && "$build/$target" "${args[@]}" "$work/corpus") || status=$?
   # libFuzzer returns non-zero on a crash; an artifact is a finding even when a
-  # parallel job's exit status was lost.
-  artifacts=$(find "$work/artifacts" -type f | wc -l)
+  # parallel job's exit status was lost. A slow-unit file is not a finding:
+  # libFuzzer writes one when an input took over 10 s of wall time (a loaded
+  # machine does that), and an input that really hangs is a timeout- file.
+  artifacts=$(find "$work/artifacts" -type f ! -name 'slow-unit-*' | wc -l)
+  for slow in $(find "$work/artifacts" -type f -name 'slow-unit-*'); do
+    echo "fuzz: $target note: slow input $slow (replay it to see whether it is slow alone)" >&2
+  done
   if [ "$status" -ne 0 ] || [ "$artifacts" -ne 0 ]; then
     echo "fuzz: $target FAILED (exit $status, $artifacts artifact(s) in $work/artifacts)" >&2
-    find "$work/artifacts" -type f >&2
+    find "$work/artifacts" -type f ! -name 'slow-unit-*' >&2
     failed=1
   else
     echo "fuzz: $target no crash in ${seconds}s; corpus now $(find "$work/corpus" -type f | wc -l) files"
