@@ -15,8 +15,10 @@ Retention (docs/privacy.md): removes from the store in DIR every receipt
 delivery, with its kept claims, whose care months all lie more than N months
 before the newest care month the store holds, and the store's latest.h5 (it
 holds their rows; the next `receptor run --store` matches what remains in
-full). Feed deliveries are kept. One audit entry is appended to the log named
-by RECEPTOR_AUDIT_LOG, else to DIR/audit.jsonl.
+full). Files no index line names (left by a crash) are removed too. Feed
+deliveries are kept. One audit entry is appended to the log named by
+RECEPTOR_AUDIT_LOG, else to DIR/audit.jsonl. Do not run it beside an ingest
+of the same store.
 
 exit status: 0 done (also when nothing was old enough), 2 bad arguments or
 an unreadable store, 1 internal error.
@@ -72,10 +74,10 @@ int store(const std::vector<std::string>& args) {
   }
   std::fprintf(stderr,
                "receptor store purge: newest care month %u, removed %zu deliveries (%llu receipts) with months "
-               "before %u; kept %llu (%llu not yet read)\n",
+               "before %u; kept %llu (%llu not yet read); %llu leftover files removed\n",
                report->newest_month, report->deliveries.size(), static_cast<unsigned long long>(report->claims),
                report->cutoff_month, static_cast<unsigned long long>(report->kept),
-               static_cast<unsigned long long>(report->unknown));
+               static_cast<unsigned long long>(report->unknown), static_cast<unsigned long long>(report->orphans));
   return 0;
 }
 

@@ -158,10 +158,9 @@ expected<purge_report> delivery_store::purge(caf::actor_system& sys, uint32_t ol
     report.newest_month = std::max(report.newest_month, newest);
     latest_month.push_back({&d, {newest, claims->size()}});
   }
-  if (report.newest_month == 0)
-    return report;
   auto newest = month_index(report.newest_month);
-  report.cutoff_month = newest >= older_than_months ? month_of_index(newest - older_than_months) : 0;
+  if (report.newest_month != 0)
+    report.cutoff_month = newest >= older_than_months ? month_of_index(newest - older_than_months) : 0;
   for (auto& [d, months] : latest_month) {
     // A delivery without a care month (no receipt read) is not known to be old.
     if (months.first != 0 && months.first < report.cutoff_month) {
@@ -172,7 +171,28 @@ expected<purge_report> delivery_store::purge(caf::actor_system& sys, uint32_t ol
     }
   }
   report.kept += report.unknown;
-  if (report.deliveries.empty())
+  // Files no index line names: what a crash left between writing a file and
+  // naming it (and temporaries). They hold personal data too.
+  std::unordered_set<std::string> named;
+  for (auto& d : deliveries_) {
+    named.insert((dir_ / "deliveries" / d.copy.filename()).string());
+    named.insert((dir_ / "claims" / (d.sha256 + ".bin")).string());
+  }
+  std::vector<fs::path> orphans;
+  for (auto* folder : {"deliveries", "claims"}) {
+    std::error_code err;
+    for (auto& entry : fs::directory_iterator(dir_ / folder, err))
+      if (!named.count(entry.path().string()))
+        orphans.push_back(entry.path());
+  }
+  {
+    std::error_code err;
+    for (auto& entry : fs::directory_iterator(dir_, err))
+      if (entry.path().filename().string().find(".tmp-") != std::string::npos)
+        orphans.push_back(entry.path());
+  }
+  report.orphans = orphans.size();
+  if (report.deliveries.empty() && orphans.empty())
     return report;
   // The audit entry first: a purge that cannot be recorded does not happen.
   const char* user = std::getenv("USER");
@@ -187,9 +207,16 @@ expected<purge_report> delivery_store::purge(caf::actor_system& sys, uint32_t ol
     {"older_than_months", static_cast<int64_t>(older_than_months)},
     {"cutoff_month", std::to_string(report.cutoff_month)},
     {"deliveries", report.deliveries},
+    {"orphans", static_cast<int64_t>(orphans.size())},
   };
   if (auto err = privacy::append_audit(audit_log, std::move(entry)))
     return err;
+  for (auto& orphan : orphans) {
+    std::error_code ignored;
+    fs::remove(orphan, ignored);
+  }
+  if (report.deliveries.empty())
+    return report;
   // latest.h5 holds rows of the purged receipts: it goes first, with the
   // journal, so that no crash leaves a result naming deliveries no longer held.
   for (auto* name : {"latest.covers", "latest.h5"}) {

@@ -99,8 +99,9 @@ class Engine:
         -------
         dict
             ``newest_month``, ``cutoff_month`` (YYYYMM), ``deliveries`` (the
-            SHA-256 of each removed), ``receipts`` removed, ``kept`` and
-            ``unknown`` (kept because not read yet).
+            SHA-256 of each removed), ``receipts`` removed, ``kept``,
+            ``unknown`` (kept because not read yet) and ``orphans`` (files a
+            crash left unnamed in the store, removed).
         """
         return self._engine.purge(os.fspath(store), int(older_than_months))
 

@@ -134,6 +134,7 @@ public:
     d["receipts"] = report->claims;
     d["kept"] = report->kept;
     d["unknown"] = report->unknown;
+    d["orphans"] = report->orphans;
     return d;
   }
 

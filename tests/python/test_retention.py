@@ -99,7 +99,21 @@ def test_purge_removes_old_months_with_an_audit_entry_and_the_next_ingest_works(
     # A second purge finds nothing old and writes no entry.
     with receptor.Engine() as engine:
         again = engine.purge(store, older_than_months=3)
-    assert again["deliveries"] == [] and len(_verify_chain(log)) == 1
+    assert again["deliveries"] == [] and again["orphans"] == 0 and len(_verify_chain(log)) == 1
+
+    # What a crash leaves unnamed (a copy written before its index line, a
+    # temporary) is removed by the next purge, with an entry.
+    held_copy = next((store / "deliveries").iterdir())
+    shutil.copy(held_copy, store / "deliveries" / "0123456789abcdef-LEFT_BY_A_CRASH.UKE")
+    (store / "latest.h5.tmp-4242").write_bytes(b"partial")
+    with receptor.Engine() as engine:
+        swept = engine.purge(store, older_than_months=3)
+    assert swept["deliveries"] == [] and swept["orphans"] == 2
+    assert not (store / "deliveries" / "0123456789abcdef-LEFT_BY_A_CRASH.UKE").exists()
+    assert not (store / "latest.h5.tmp-4242").exists()
+    assert held_copy.exists() and (store / "latest.h5").exists()
+    entries = _verify_chain(log)
+    assert len(entries) == 2 and entries[1]["orphans"] == 2 and entries[1]["rows"] == 0
 
 
 def test_purge_needs_a_store(tmp_path):

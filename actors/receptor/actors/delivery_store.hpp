@@ -31,6 +31,7 @@ struct purge_report {
   uint64_t claims = 0;                     ///< receipts (kept claims) removed with them
   uint64_t kept = 0;                       ///< receipt deliveries kept
   uint64_t unknown = 0;                    ///< kept because no claims were saved for them yet
+  uint64_t orphans = 0;                    ///< files no index line named (a crash's leftovers), removed
 };
 
 /// The embedded store of the nightly batch: a folder on local disk holding
@@ -72,8 +73,10 @@ public:
   /// Retention: removes the receipt deliveries (copies and kept claims) whose
   /// care months all lie more than `older_than_months` months before the
   /// newest care month held, then latest.h5 and its journal (they hold rows
-  /// of what went; the next ingest matches what remains in full). Appends an
-  /// audit entry to `audit_log` (docs/privacy.md). Feed deliveries are kept.
+  /// of what went; the next ingest matches what remains in full). Also
+  /// removes files no index line names (what a crash left behind). Appends
+  /// an audit entry to `audit_log` (docs/privacy.md) when anything goes.
+  /// Feed deliveries are kept. Not to be run beside an ingest of the store.
   expected<purge_report> purge(caf::actor_system& sys, uint32_t older_than_months,
                                const std::filesystem::path& audit_log);
 
