@@ -49,7 +49,9 @@ const char* env(const char* name) {
 // (another process won the race) is left as it is.
 error create_key_file(const fs::path& file) {
   std::error_code err;
-  fs::create_directories(file.parent_path(), err);
+  // A folder made here is the owner's alone, like the key in it.
+  if (fs::create_directories(file.parent_path(), err))
+    fs::permissions(file.parent_path(), fs::perms::owner_all, err);
   if (err)
     return make_error(ec::io_error, file.parent_path().string() + ": cannot create: " + err.message());
   uint8_t key[32];

@@ -103,6 +103,8 @@ TEST_F(key_environment, DefaultKeyFileIsCreatedOwnerOnlyOnFirstLoadAndReusedAfte
   struct stat st {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(file.parent_path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u) << "the folder made for the key is owner-only";
   auto second = master_key::load();
   ASSERT_TRUE(second);
   EXPECT_EQ(first->key_id(), second->key_id());
