@@ -14,4 +14,7 @@ int run(const std::vector<std::string>& args);
 /// `receptor generate --out DIR [options]`: writes a generated month of receipts.
 int generate(const std::vector<std::string>& args);
 
+/// `receptor store purge --store DIR --older-than-months N`: retention.
+int store(const std::vector<std::string>& args);
+
 } // namespace receptor::cli

@@ -21,6 +21,8 @@ commands:
   run --receipts PATH... --recipients F --tickets F --out RESULTS.h5
                                match receipts against the office's tickets
   generate --out DIR [...]     write a generated month of receipt files
+  store purge --store DIR --older-than-months N
+                               retention: remove old receipt deliveries
   version                      print the version
 
 In Python (handed to `python3 -m receptor COMMAND`; needs the receptor package):
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
       return receptor::cli::generate(args);
     if (command == "run")
       return receptor::cli::run(args);
+    if (command == "store")
+      return receptor::cli::store(args);
     if (command == "version" || command == "--version") {
       std::printf("receptor %s\n", RECEPTOR_VERSION);
       return 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -13,6 +14,8 @@
 #include "receptor/master/master_set.hpp"
 #include "receptor/match/routing.hpp"
 #include "receptor/uke/summary.hpp"
+#include "receptor/privacy/audit.hpp"
+#include "receptor/privacy/sealed_file.hpp"
 
 namespace receptor::actors {
 
@@ -33,6 +36,32 @@ bool is_receipt_file(const fs::path& p) {
          || (uext == ".CSV" && upper.find("RECODEINFO") != std::string::npos);
 }
 
+// The ingest journal: the deliveries latest.h5 covers, one sha256 a line.
+constexpr const char* covered_name = "latest.covers";
+
+std::unordered_set<std::string> read_covered(const fs::path& store_dir) {
+  std::unordered_set<std::string> out;
+  auto text = privacy::read_whole_file(store_dir / covered_name);
+  if (!text)
+    return out;
+  size_t at = 0;
+  while (at < text->size()) {
+    auto end = text->find('\n', at);
+    if (end == std::string::npos)
+      break; // a line without its end was never completed
+    out.insert(text->substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+error write_covered(const fs::path& store_dir, const delivery_store& store) {
+  std::string text;
+  for (auto& d : store.deliveries())
+    text += d.sha256 + "\n";
+  return privacy::write_file_atomically(store_dir / covered_name, text);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -50,15 +79,32 @@ public:
 
 } // namespace
 
-std::vector<fs::path> receipt_files(const std::vector<fs::path>& paths) {
+expected<std::vector<fs::path>> receipt_files(const std::vector<fs::path>& paths) {
   std::vector<fs::path> out;
   for (auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
+      auto root = fs::canonical(p, ec);
+      if (ec)
+        return make_error(ec::io_error, p.string() + ": cannot resolve: " + ec.message());
       std::vector<fs::path> found;
-      for (auto& entry : fs::recursive_directory_iterator(p, ec))
-        if (entry.is_regular_file() && is_receipt_file(entry.path()))
-          found.push_back(entry.path());
+      for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
+        auto& entry = *it;
+        // Hostile-input fix: links are not followed, whatever they point at.
+        if (entry.is_symlink(ec))
+          return make_error(ec::invalid_argument, entry.path().string() + ": a symbolic link in " + p.string()
+                                                    + "; refused (deliveries must be plain files in the folder)");
+        if (!entry.is_regular_file(ec) || !is_receipt_file(entry.path()))
+          continue;
+        auto real = fs::canonical(entry.path(), ec);
+        auto inside = !ec && std::mismatch(root.begin(), root.end(), real.begin(), real.end()).first == root.end();
+        if (!inside)
+          return make_error(ec::invalid_argument,
+                            entry.path().string() + ": resolves outside " + p.string() + "; refused");
+        found.push_back(entry.path());
+      }
+      if (ec)
+        return make_error(ec::io_error, p.string() + ": cannot list: " + ec.message());
       std::sort(found.begin(), found.end());
       out.insert(out.end(), found.begin(), found.end());
     } else {
@@ -124,6 +170,8 @@ struct engine::impl {
   std::optional<check_setup> checks;
   std::string masters_json = "null";
   feed::office_feed feed;
+  /// Store mode: content hash and size of each sealed feed copy loaded, by copy path.
+  std::unordered_map<std::string, std::pair<std::string, uint64_t>> feed_inputs;
   std::function<void(const progress&)> progress_callback;
   std::atomic<bool> cancelled{false};
   // The system lives in optionals so that close() decides the order of
@@ -201,7 +249,10 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
     if (!fs::exists(p, exists_error))
       return make_error(ec::io_error, p.string() + ": no such file or folder");
   }
-  auto files = receipt_files(receipt_paths);
+  auto listed = receipt_files(receipt_paths);
+  if (!listed)
+    return listed.error_value();
+  auto& files = *listed;
   if (files.empty())
     return make_error(ec::invalid_argument, "no receipt files in the given paths");
   std::vector<input_slot> inputs;
@@ -529,6 +580,13 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
     store::input_file in;
     in.path = report.file;
     in.role = feed::to_string(report.kind);
+    // Store mode loaded a sealed copy: its content hash and size are known.
+    if (auto known = impl_->feed_inputs.find(report.file); known != impl_->feed_inputs.end()) {
+      in.sha256 = known->second.first;
+      in.bytes = known->second.second;
+      output.inputs.push_back(std::move(in));
+      continue;
+    }
     auto hash = store::sha256_file(report.file);
     in.sha256 = hash ? *hash : std::string{};
     std::error_code size_error;
@@ -558,6 +616,20 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   return summary;
 }
 
+expected<purge_report> engine::purge(const fs::path& store_dir, uint32_t older_than_months) {
+  if (!impl_->system)
+    return make_error(ec::invalid_argument, "engine is closed");
+  std::error_code exists_error;
+  if (!fs::is_directory(store_dir, exists_error))
+    return make_error(ec::io_error, store_dir.string() + ": no such store");
+  auto store = delivery_store::open(store_dir);
+  if (!store)
+    return store.error_value();
+  const char* log = std::getenv(privacy::audit_log_variable);
+  return store->purge(*impl_->system, older_than_months,
+                      log != nullptr && *log != '\0' ? fs::path{log} : store_dir / "audit.jsonl");
+}
+
 expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vector<fs::path>& receipts,
                                      const std::vector<std::pair<feed::feed_file, fs::path>>& feed_files,
                                      const fs::path& out,
@@ -569,7 +641,10 @@ expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vecto
   if (!opened)
     return opened.error_value();
   auto& store = *opened;
-  auto known = store.deliveries().size(); // what earlier nights brought
+  // What latest.h5 covers (ingest journal): a delivery added by a run that
+  // died before writing latest.h5 counts as new, so what it changed is
+  // matched again.
+  auto covered = read_covered(store_dir);
   uint64_t skipped = 0;
   for (auto& [kind, file] : feed_files) {
     auto added = store.add(file, feed::to_string(kind));
@@ -582,7 +657,10 @@ expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vecto
     if (!fs::exists(p, exists_error))
       return make_error(ec::io_error, p.string() + ": no such file or folder");
   }
-  for (auto& file : receipt_files(receipts)) {
+  auto listed = receipt_files(receipts);
+  if (!listed)
+    return listed.error_value();
+  for (auto& file : *listed) {
     auto added = store.add(file, "receipts");
     if (!added)
       return added.error_value();
@@ -590,21 +668,26 @@ expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vecto
   }
   // The feed as every delivery so far made it, in the order they came, and
   // as it was before this night's deliveries (to see what they changed).
-  auto load_feed_deliveries = [&](feed::office_feed& into, size_t count) -> error {
-    for (size_t i = 0; i < count; ++i) {
-      auto& d = store.deliveries()[i];
-      if (d.role == "receipts")
+  auto load_feed_deliveries = [&](feed::office_feed& into, bool only_covered) -> error {
+    for (auto& d : store.deliveries()) {
+      if (d.role == "receipts" || (only_covered && !covered.count(d.sha256)))
         continue;
       auto kind = d.role == "recipients" ? feed::feed_file::recipients
                   : d.role == "tickets"  ? feed::feed_file::tickets
                                          : feed::feed_file::other_schemes;
-      if (auto err = into.load(kind, d.copy))
+      // The copy is sealed: decrypted in memory, never on disk.
+      auto bytes = store.read(d);
+      if (!bytes)
+        return bytes.error_value();
+      if (auto err = into.load(kind, *bytes, d.copy.string()))
         return err;
+      impl_->feed_inputs[d.copy.string()] = {d.sha256, bytes->size()};
     }
     return {};
   };
   impl_->feed = feed::office_feed{};
-  if (auto err = load_feed_deliveries(impl_->feed, store.deliveries().size()))
+  impl_->feed_inputs.clear();
+  if (auto err = load_feed_deliveries(impl_->feed, false))
     return err;
   // Incremental: only people touched by the new deliveries are matched again.
   std::unique_ptr<incremental> inc;
@@ -615,7 +698,7 @@ expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vecto
       inc = std::make_unique<incremental>();
       inc->previous = std::move(*previous);
       feed::office_feed before;
-      if (auto err = load_feed_deliveries(before, known))
+      if (auto err = load_feed_deliveries(before, true))
         return err;
       std::unordered_map<std::string, const feed::ticket*> old_tickets;
       for (auto& t : before.tickets())
@@ -669,8 +752,7 @@ expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vecto
       slot.info.path = d.original;
       slot.info.role = "receipts";
       slot.info.sha256 = d.sha256;
-      std::error_code size_error;
-      slot.info.bytes = fs::file_size(d.copy, size_error);
+      slot.info.bytes = privacy::plaintext_size(d.copy);
       slot.info.receipts = slot.stored.size();
       if (!slot.stored.empty())
         slot.info.format = model::to_string(static_cast<model::receipt_kind>(slot.stored.front().kind));
@@ -684,16 +766,12 @@ expected<run_summary> engine::ingest(const fs::path& store_dir, const std::vecto
   auto summary = pipeline(std::move(inputs), out, &parsed, inc.get());
   if (!summary)
     return summary;
-  // The outcome of tonight is where tomorrow starts.
-  {
-    std::error_code copy_error;
-    auto temp = store_dir / "latest.h5.tmp";
-    fs::copy_file(out, temp, fs::copy_options::overwrite_existing, copy_error);
-    if (!copy_error)
-      fs::rename(temp, latest, copy_error);
-    if (copy_error)
-      return make_error(ec::io_error, latest.string() + ": cannot keep the result: " + copy_error.message());
-  }
+  // The outcome of tonight is where tomorrow starts: latest.h5 (durable,
+  // renamed into place), then the journal of what it covers.
+  if (auto err = privacy::copy_file_atomically(out, latest))
+    return make_error(err.code, latest.string() + ": cannot keep the result: " + err.message);
+  if (auto err = write_covered(store_dir, store))
+    return err;
   // Keep what was read, so the next night only reads what is new.
   for (size_t i = 0; i < parsed.size(); ++i)
     if (!parsed[i].empty() || !store.has_claims(hashes[i]))

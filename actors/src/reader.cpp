@@ -5,6 +5,9 @@
 
 #include "receptor/encoding.hpp"
 #include "receptor/match/routing.hpp"
+#include "receptor/privacy/audit.hpp"
+#include "receptor/privacy/sealed_file.hpp"
+#include "receptor/store/run_results.hpp"
 #include "receptor/uke/reader.hpp"
 
 namespace receptor::actors {
@@ -20,6 +23,30 @@ struct delivery {
   caf::response_promise promise;
 };
 
+// Reads a receipt file. A store copy is sealed: it is decrypted in memory
+// and read from there. Any other file is hashed again after reading, so a
+// file that changed while it was read is refused rather than half-read.
+expected<model::receipt_batch> read_receipts(const std::string& path, const uke::read_options& options) {
+  if (privacy::file_is_sealed(path)) {
+    auto key = privacy::master_key::load();
+    if (!key)
+      return key.error_value();
+    auto bytes = privacy::read_sealed_file(path, *key);
+    if (!bytes)
+      return bytes.error_value();
+    auto batch = uke::read_bytes(*bytes, path, options);
+    batch.sha256 = privacy::sha256_hex(*bytes);
+    return batch;
+  }
+  auto batch = uke::read_file(path, options);
+  if (!batch)
+    return batch;
+  auto after = store::sha256_file(path);
+  if (!after || *after != batch->sha256)
+    return make_error(ec::io_error, path + ": changed while being read; not ingested");
+  return batch;
+}
+
 file_done read_one(const reader_state& st, uint32_t file, const std::string& path,
                    std::vector<std::vector<match::claim>>& routed) {
   file_done done;
@@ -28,7 +55,7 @@ file_done read_one(const reader_state& st, uint32_t file, const std::string& pat
   done.input.role = "receipts";
   uke::read_options options;
   options.sha256 = true;
-  auto batch = uke::read_file(path, options);
+  auto batch = read_receipts(path, options);
   if (!batch) {
     done.error = batch.error_value().message;
     return done;

@@ -128,6 +128,26 @@ class Engine:
                                                 people, months)
         return open_results(out, ctx)
 
+    def purge(self, store: str | os.PathLike, older_than_months: int) -> dict:
+        """Retention: remove old receipt deliveries from the store (docs/privacy.md).
+
+        Every receipt delivery whose care months all lie more than
+        ``older_than_months`` months before the newest care month held is
+        removed with its kept claims, and so is the store's ``latest.h5``
+        (the next :meth:`ingest` matches what remains in full). One entry is
+        appended to the audit log (``RECEPTOR_AUDIT_LOG``, else
+        ``store/audit.jsonl``).
+
+        Returns
+        -------
+        dict
+            ``newest_month``, ``cutoff_month`` (YYYYMM), ``deliveries`` (the
+            SHA-256 of each removed), ``receipts`` removed, ``kept``,
+            ``unknown`` (kept because not read yet) and ``orphans`` (files a
+            crash left unnamed in the store, removed).
+        """
+        return self._engine.purge(os.fspath(store), int(older_than_months))
+
     def cancel(self) -> None:
         """Ask a running :meth:`load`, :meth:`run` or :meth:`ingest` (in another thread) to stop."""
         self._cancel_load.set()

@@ -1,4 +1,11 @@
-"""Reading result files: plain h5py, no engine needed."""
+"""Reading result files: plain h5py, no engine needed.
+
+Identifier columns (``recipient_no``, quarantined ``raw`` rows, names,
+addresses, birth dates) are sealed at rest (docs/privacy.md). They are opened
+here when a master key is configured (``RECEPTOR_KEY_FILE``,
+``RECEPTOR_MASTER_KEY`` or the default key file) and left as their sealed text
+otherwise; ``Results.sealed`` and ``DataFrame.attrs["sealed"]`` say which.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from . import _core
 from .access import AccessContext, guarded_read
 from .audit import AuditLog, default_log_path
 
@@ -32,15 +40,41 @@ def read_table(path: str | os.PathLike, name: str, access: AccessContext | None 
     return open_results(path, access).table(name)
 
 
+def _text(value) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def _read_stored(path: str | os.PathLike, name: str) -> pd.DataFrame:
-    """One table as stored (anndata dataframe encoding). Unscoped: only :class:`Results` calls it."""
+    """One table as stored (anndata dataframe encoding). Unscoped: only :class:`Results` calls it.
+
+    Sealed columns are opened with the configured master key; without one
+    they keep their sealed text and are listed in ``DataFrame.attrs["sealed"]``.
+
+    Raises
+    ------
+    ValueError
+        If the file was sealed under another master key, or a sealed value
+        was altered; the message names the file and column.
+    """
     with h5py.File(path, "r") as f:
         g = f[name]
         if g.attrs.get("encoding-type") != "dataframe":
             raise ValueError(f"{path}: /{name} is not a dataframe group")
         order = [str(c) for c in g.attrs["column-order"]]
-        # copy=False: each column stays the array h5py read, not a second copy in a pandas block.
-        return pd.DataFrame({k: _column(g[k]) for k in order}, columns=order, copy=False)
+        columns = {k: _column(g[k]) for k in order}
+        sealed = [k for k in order if int(g[k].attrs.get("sealed", 0)) == 1]
+        key_id, wrapped = _text(f.attrs.get("key_id")), _text(f.attrs.get("data_key"))
+    left_sealed = []
+    if sealed and _core.privacy.key_id() is not None:
+        for k in sealed:
+            values = _core.privacy.open_values(f"{os.fspath(path)}: /{name}/{k}", key_id, wrapped, list(columns[k]))
+            columns[k] = np.array(values, dtype=object)
+    else:
+        left_sealed = sealed
+    # copy=False: each column stays the array h5py read, not a second copy in a pandas block.
+    df = pd.DataFrame(columns, columns=order, copy=False)
+    df.attrs["sealed"] = left_sealed
+    return df
 
 
 class Results:
@@ -62,6 +96,12 @@ class Results:
             self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
         self.audit_log.append(user=access.user, role=access.role, action="open_results",
                               office=",".join(access.offices), file=os.path.abspath(self.path))
+
+    @property
+    def sealed(self) -> bool:
+        """True when the file has sealed identifier columns and no master key
+        is configured to open them: they read as their sealed text."""
+        return "key_id" in self.attrs and _core.privacy.key_id() is None
 
     @property
     def schema_version(self) -> int:

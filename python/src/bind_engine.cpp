@@ -120,6 +120,27 @@ private:
   }
 
 public:
+  py::dict purge(const std::string& store, uint32_t older_than_months) {
+    if (!engine_)
+      throw std::runtime_error("the engine is closed");
+    expected<actors::purge_report> report = actors::purge_report{};
+    {
+      py::gil_scoped_release release;
+      report = engine_->purge(store, older_than_months);
+    }
+    if (!report)
+      throw std::runtime_error(report.error_value().message);
+    py::dict d;
+    d["newest_month"] = report->newest_month;
+    d["cutoff_month"] = report->cutoff_month;
+    d["deliveries"] = report->deliveries;
+    d["receipts"] = report->claims;
+    d["kept"] = report->kept;
+    d["unknown"] = report->unknown;
+    d["orphans"] = report->orphans;
+    return d;
+  }
+
   void cancel() {
     if (engine_)
       engine_->cancel();
@@ -160,6 +181,8 @@ void register_engine(py::module_& m) {
          py::arg("progress") = py::none(), py::arg("people") = std::vector<std::pair<std::string, std::string>>{},
          py::arg("months") = std::vector<uint32_t>{},
          "Store mode: adds new deliveries to the store and matches everything it holds.")
+    .def("purge", &py_engine::purge, py::arg("store"), py::arg("older_than_months"),
+         "Retention: removes receipt deliveries whose care months are all older than the cutoff (docs/privacy.md).")
     .def("cancel", &py_engine::cancel, "Asks a running run() to stop.")
     .def("close", &py_engine::close, "Stops the actor system. Safe to call twice.")
     .def_property_readonly("closed", &py_engine::closed);

@@ -10,5 +10,6 @@ void register_masters(pybind11::module_& m);
 void register_generator(pybind11::module_& m);
 void register_engine(pybind11::module_& m);
 void register_stats(pybind11::module_& m);
+void register_privacy(pybind11::module_& m);
 
 } // namespace receptor::python

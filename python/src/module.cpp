@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   receptor::python::register_generator(m);
   receptor::python::register_engine(m);
   receptor::python::register_stats(m);
+  receptor::python::register_privacy(m);
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "receptor/actors/delivery_store.hpp"
 #include "receptor/error.hpp"
 #include "receptor/feed/office_feed.hpp"
 #include "receptor/match/claim.hpp"
@@ -96,6 +97,10 @@ public:
   void cancel();
 
   /// Stops every actor and the actor system. Safe to call twice.
+  /// Retention: delivery_store::purge on the store in `store_dir`. The audit
+  /// entry goes to `$RECEPTOR_AUDIT_LOG`, else to `store_dir/audit.jsonl`.
+  expected<purge_report> purge(const std::filesystem::path& store_dir, uint32_t older_than_months);
+
   void close();
 
   const feed::office_feed& feed() const;
@@ -128,7 +133,10 @@ private:
 };
 
 /// The receipt files of a folder (RECEIPT*.UKE/.CYO, *.UKE, *.CYO, *.HEN,
-/// *RECODEINFO*.CSV), sorted; a file is returned as it is.
-std::vector<std::filesystem::path> receipt_files(const std::vector<std::filesystem::path>& paths);
+/// *RECODEINFO*.CSV), sorted; a file is returned as it is. Inside a folder a
+/// symbolic link (to a file or a folder) or a path that resolves outside the
+/// folder is refused with an error naming it: an inbox cannot make the batch
+/// read elsewhere.
+expected<std::vector<std::filesystem::path>> receipt_files(const std::vector<std::filesystem::path>& paths);
 
 } // namespace receptor::actors

@@ -128,6 +128,12 @@ public:
   ///   column holds invalid UTF-8 or a NUL byte (the message names the row).
   error add(std::string name, column_data data);
 
+  /// Replaces the data of column `name`, keeping its place (used to seal a
+  /// column in place, docs/privacy.md).
+  /// @returns `ec::invalid_argument` if there is no such column or the new
+  ///   data's length or text differs from what `add` accepts.
+  error replace(std::string_view name, column_data data);
+
   /// Number of rows (0 for a table without columns).
   size_t rows() const noexcept { return rows_; }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -66,6 +67,13 @@ public:
   ///   `ec::io_error` naming the object and the HDF5 call on failure.
   error write_table(std::string_view name, const column_table& table);
 
+  /// Writes a text attribute on `object` (`/` or a group or dataset path
+  /// already written), e.g. the key id of sealed columns (docs/privacy.md).
+  error set_text_attribute(std::string_view object, std::string_view name, std::string_view value);
+
+  /// Writes an int64 attribute on `object`.
+  error set_int_attribute(std::string_view object, std::string_view name, int64_t value);
+
   /// Flushes, closes, fsyncs and renames the file into place.
   /// @pre `open()` and `write_attributes()` succeeded and no write failed
   ///   since; otherwise returns an error and discards the file.
@@ -100,6 +108,15 @@ private:
 /// @returns `ec::io_error` if the file cannot be read, `ec::format_error` if
 ///   the group is not a dataframe this layer could have written.
 expected<column_table> read_table(const std::string& path, std::string_view name);
+
+/// Reads a text attribute of `object` in the result file at `path`; nullopt
+/// if the object has no such attribute.
+expected<std::optional<std::string>> read_attribute_text(const std::string& path, std::string_view object,
+                                                         std::string_view name);
+
+/// Reads an integer attribute; nullopt if absent.
+expected<std::optional<int64_t>> read_attribute_int(const std::string& path, std::string_view object,
+                                                    std::string_view name);
 
 /// Reads the root attributes of the result file at `path`.
 /// @returns `ec::format_error` if `format` is not `receptor-results` or an

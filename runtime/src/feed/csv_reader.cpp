@@ -1,6 +1,7 @@
 #include "receptor/feed/csv_reader.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <system_error>
@@ -18,7 +19,52 @@ namespace fs = std::filesystem;
 constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
 
-expected<std::string> read_whole_file(const fs::path& file) {
+// Hostile-input fix: a physical line longer than a row may be can only be
+// quarantined as too long, so only its first `keep` bytes are kept (a 2 GB
+// line or a billion commas then costs `keep` bytes, not the line). A '"' is
+// added when the dropped part held an odd number of them, so that the quote
+// state at the line's end, and with it where the next row starts, is what
+// the whole line gave.
+class line_bounder {
+public:
+  explicit line_bounder(size_t keep) : keep_(keep) {}
+
+  void add(std::string_view chunk, std::string& out) {
+    size_t at = 0;
+    while (at < chunk.size()) {
+      auto newline = chunk.find('\n', at);
+      auto end = newline == std::string_view::npos ? chunk.size() : newline;
+      auto piece = chunk.substr(at, end - at);
+      auto room = line_ < keep_ ? keep_ - line_ : 0;
+      out.append(piece.substr(0, room));
+      if (piece.size() > room)
+        odd_quotes_ ^= std::count(piece.begin() + static_cast<std::ptrdiff_t>(room), piece.end(), '"') & 1;
+      line_ += piece.size();
+      if (newline == std::string_view::npos)
+        break;
+      finish_line(out);
+      out += '\n';
+      at = newline + 1;
+    }
+  }
+
+  void finish(std::string& out) { finish_line(out); }
+
+private:
+  void finish_line(std::string& out) {
+    if (odd_quotes_)
+      out += '"';
+    odd_quotes_ = false;
+    line_ = 0;
+  }
+
+  size_t keep_;
+  size_t line_ = 0;
+  bool odd_quotes_ = false;
+};
+
+// Reads a file in chunks through a line_bounder.
+expected<std::string> read_bounded(const fs::path& file, size_t keep) {
   std::error_code err;
   const bool exists = fs::exists(file, err);
   if (err)
@@ -33,11 +79,26 @@ expected<std::string> read_whole_file(const fs::path& file) {
   const auto size = fs::file_size(file, err);
   if (err)
     return make_error(ec::io_error, file.string() + ": cannot read: " + err.message());
-  std::string bytes(static_cast<size_t>(size), '\0');
-  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+  std::string bytes;
+  bytes.reserve(static_cast<size_t>(std::min<uintmax_t>(size, uintmax_t{1} << 26)));
+  line_bounder bound{keep};
+  std::string chunk(std::min<uintmax_t>(std::max<uintmax_t>(size, 1), uintmax_t{1} << 22), '\0');
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    auto got = static_cast<size_t>(in.gcount());
+    if (got == 0)
+      break;
+    bound.add(std::string_view{chunk.data(), got}, bytes);
+  }
+  if (in.bad())
     return make_error(ec::io_error, file.string() + ": cannot read");
+  bound.finish(bytes);
   return bytes;
 }
+
+// Bytes a physical line keeps: one more than a row may hold, so that the
+// row is still found too long.
+size_t line_keep(const csv_limits& limits) { return limits.max_row_bytes + 1; }
 
 // Length of the valid UTF-8 sequence at s[i], 0 if there is none.
 size_t utf8_sequence(std::string_view s, size_t i) {
@@ -132,14 +193,19 @@ csv_reader::csv_reader(std::string text, std::string source, csv_limits limits)
   : text_(std::move(text)), source_(std::move(source)), limits_(limits) {}
 
 expected<csv_reader> csv_reader::open(const std::filesystem::path& file, csv_limits limits) {
-  auto bytes = read_whole_file(file);
+  auto bytes = read_bounded(file, line_keep(limits));
   if (!bytes)
     return bytes.error_value();
   return decode(std::move(*bytes), file.string(), limits);
 }
 
 expected<csv_reader> csv_reader::from_bytes(std::string_view bytes, std::string source, csv_limits limits) {
-  return decode(std::string{bytes}, std::move(source), limits);
+  std::string bounded;
+  bounded.reserve(bytes.size());
+  line_bounder bound{line_keep(limits)};
+  bound.add(bytes, bounded);
+  bound.finish(bounded);
+  return decode(std::move(bounded), std::move(source), limits);
 }
 
 expected<csv_reader> csv_reader::decode(std::string bytes, std::string source, csv_limits limits) {
@@ -165,7 +231,15 @@ expected<csv_reader> csv_reader::decode(std::string bytes, std::string source, c
       encoding = file_encoding::utf8;
     else
       encoding = file_encoding::cp932;
-    text = encoding == file_encoding::cp932 ? cp932_to_utf8(bytes, &bad) : std::move(bytes);
+    if (encoding == file_encoding::cp932)
+      text = cp932_to_utf8(bytes, &bad);
+    else if (encoding == file_encoding::utf8 && !valid_utf8(bytes))
+      // Fuzz fix: a file taken for UTF-8 by its bytes may still hold bytes
+      // that are not; they become U+FFFD and their rows are quarantined, as
+      // for a BOM file, instead of passing invalid UTF-8 on.
+      text = replace_invalid_utf8(bytes, bad);
+    else
+      text = std::move(bytes);
   }
   // DOS-era exports may end with an EOF mark (0x1A).
   while (!text.empty() && text.back() == '\x1A')

@@ -223,7 +223,7 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
     if (!c.office_no_valid || !c.recipient_no_valid)
       problem(status::invalid_number, 0,
               !c.office_no_valid ? "公費負担者番号 " + c.office_no + " の検証番号が一致しない"
-                                 : "受給者番号 " + c.recipient_no + " の検証番号が一致しない");
+                                 : std::string{"受給者番号の検証番号が一致しない"}); // the number: sealed column recipient_no
     if (auto d = duplicates.find(c.receipt_key); d != duplicates.end())
       problem(status::duplicate_claim, 0,
               "same person, institution " + c.institution + " and month " + iso_month(c.month)
@@ -234,7 +234,7 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
       problem(status::no_ticket_feed, 0, "office " + c.office_no + " supplied no ticket feed");
     } else if (c.person_id.empty()) {
       problem(status::unknown_recipient, 0,
-              "受給者番号 " + c.recipient_no + " on no ticket of " + iso_month(c.month)
+              "受給者番号 (recipient_no) on no ticket of " + iso_month(c.month)
                 + " and no recipient of the office has this name, birth date and sex");
     } else {
       auto it = tickets_by_person.find(month_key(c.office_no, c.person_id, c.month));

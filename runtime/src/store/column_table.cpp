@@ -59,6 +59,20 @@ error column_table::add(std::string name, column_data data) {
   return {};
 }
 
+error column_table::replace(std::string_view name, column_data data) {
+  auto i = std::find_if(columns_.begin(), columns_.end(), [&](const column& col) { return col.name == name; });
+  if (i == columns_.end())
+    return make_error(ec::invalid_argument, "no column '" + std::string{name} + "' to replace");
+  if (length(data) != rows_)
+    return make_error(ec::invalid_argument, "column '" + std::string{name} + "': replacement has "
+                                              + std::to_string(length(data)) + " rows, the table has "
+                                              + std::to_string(rows_));
+  if (auto* strings = std::get_if<string_array>(&data); strings && first_invalid_row(*strings) != strings->size())
+    return make_error(ec::invalid_argument, "column '" + std::string{name} + "': replacement is not UTF-8");
+  i->data = std::move(data);
+  return {};
+}
+
 const column* column_table::find(std::string_view name) const {
   auto i = std::find_if(columns_.begin(), columns_.end(), [&](const column& col) { return col.name == name; });
   return i != columns_.end() ? &*i : nullptr;

@@ -871,6 +871,57 @@ error result_file_writer::commit() {
   return {};
 }
 
+namespace {
+
+// Opens `object` of `file` (a group or a dataset) for attribute access.
+expected<handle> open_object(hid_t file, const where& at) {
+  std::string name{at.object};
+  if (name == "/")
+    return handle{H5Oopen(file, ".", H5P_DEFAULT), H5Oclose};
+  auto exists = H5Lexists(file, name.c_str(), H5P_DEFAULT);
+  if (exists <= 0)
+    return format_failure(at, "no such object");
+  handle obj{H5Oopen(file, name.c_str(), H5P_DEFAULT), H5Oclose};
+  if (!obj)
+    return failure(at, "H5Oopen");
+  return obj;
+}
+
+} // namespace
+
+error result_file_writer::set_text_attribute(std::string_view object, std::string_view name, std::string_view value) {
+  if (!is_open())
+    return make_error(ec::invalid_argument, "set_text_attribute: no file is open");
+  if (!valid_text(value) || !valid_text(name))
+    return fail(make_error(ec::invalid_argument, path_ + ": attribute '" + std::string{name} + "' is not UTF-8"));
+  quiet_errors quiet;
+  where at{temp_path_, std::string{object}};
+  auto ctx = make_context(temp_path_);
+  if (!ctx)
+    return fail(ctx.error_value());
+  auto obj = open_object(file_, at);
+  if (!obj)
+    return fail(obj.error_value());
+  std::string name_z{name};
+  if (auto err = write_text_attribute(*ctx, obj->get(), at, name_z.c_str(), value))
+    return fail(std::move(err));
+  return {};
+}
+
+error result_file_writer::set_int_attribute(std::string_view object, std::string_view name, int64_t value) {
+  if (!is_open())
+    return make_error(ec::invalid_argument, "set_int_attribute: no file is open");
+  quiet_errors quiet;
+  where at{temp_path_, std::string{object}};
+  auto obj = open_object(file_, at);
+  if (!obj)
+    return fail(obj.error_value());
+  std::string name_z{name};
+  if (auto err = write_int_attribute(obj->get(), at, name_z.c_str(), value))
+    return fail(std::move(err));
+  return {};
+}
+
 void result_file_writer::discard() noexcept {
   if (file_ >= 0) {
     quiet_errors quiet;
@@ -923,6 +974,53 @@ expected<column_table> read_table(const std::string& path, std::string_view name
       return format_failure(at, err.message);
   }
   return table;
+}
+
+expected<std::optional<std::string>> read_attribute_text(const std::string& path, std::string_view object,
+                                                         std::string_view name) {
+  quiet_errors quiet;
+  where at{path, std::string{object}};
+  auto ctx = make_context(path);
+  if (!ctx)
+    return ctx.error_value();
+  auto file = open_for_reading(path);
+  if (!file)
+    return file.error_value();
+  auto obj = open_object(file->get(), at);
+  if (!obj)
+    return obj.error_value();
+  std::string name_z{name};
+  auto exists = H5Aexists(obj->get(), name_z.c_str());
+  if (exists < 0)
+    return failure(at, "H5Aexists", name);
+  if (exists == 0)
+    return std::optional<std::string>{};
+  auto value = read_text_attribute(*ctx, obj->get(), at, name_z.c_str());
+  if (!value)
+    return value.error_value();
+  return std::optional<std::string>{std::move(*value)};
+}
+
+expected<std::optional<int64_t>> read_attribute_int(const std::string& path, std::string_view object,
+                                                    std::string_view name) {
+  quiet_errors quiet;
+  where at{path, std::string{object}};
+  auto file = open_for_reading(path);
+  if (!file)
+    return file.error_value();
+  auto obj = open_object(file->get(), at);
+  if (!obj)
+    return obj.error_value();
+  std::string name_z{name};
+  auto exists = H5Aexists(obj->get(), name_z.c_str());
+  if (exists < 0)
+    return failure(at, "H5Aexists", name);
+  if (exists == 0)
+    return std::optional<int64_t>{};
+  auto value = read_int_attribute(obj->get(), at, name_z.c_str());
+  if (!value)
+    return value.error_value();
+  return std::optional<int64_t>{*value};
 }
 
 expected<result_attributes> read_attributes(const std::string& path) {

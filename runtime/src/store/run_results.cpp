@@ -13,6 +13,7 @@
 
 #include "receptor/store/column_table.hpp"
 #include "receptor/store/result_file.hpp"
+#include "receptor/store/sealed_columns.hpp"
 #include "receptor/uke/summary.hpp"
 
 namespace receptor::store {
@@ -379,7 +380,10 @@ expected<previous_results> read_previous(const std::filesystem::path& path) {
     m.person_id = std::string{(*person)[i]};
     out.receipts.emplace(m.receipt_key, std::move(m));
   }
-  auto findings = read_table(path.string(), "findings");
+  auto master = privacy::master_key::load();
+  if (!master)
+    return master.error_value();
+  auto findings = read_opened_table(path.string(), "findings", *master); // recipient_no is sealed
   if (!findings)
     return findings.error_value();
   auto text = [&](const char* name) { return findings->get<string_array>(name); };
@@ -449,6 +453,13 @@ expected<std::string> sha256_file(const std::filesystem::path& path) {
 }
 
 error write_results(const std::filesystem::path& path, const run_output& run) {
+  // Identifier columns are sealed under a data key of this file (docs/privacy.md).
+  auto master = privacy::master_key::load();
+  if (!master)
+    return master.error_value();
+  auto sealer = column_sealer::create(*master);
+  if (!sealer)
+    return sealer.error_value();
   result_file_writer writer;
   if (auto err = writer.open(path.string()))
     return err;
@@ -458,6 +469,8 @@ error write_results(const std::filesystem::path& path, const run_output& run) {
   attrs.config = run.config_json.empty() ? "{}" : run.config_json;
   attrs.inputs = inputs_json(run);
   if (auto err = writer.write_attributes(attrs))
+    return err;
+  if (auto err = sealer->write_key(writer))
     return err;
   using builder = column_table (*)(const run_output&, error&);
   const std::pair<const char*, builder> tables[] = {
@@ -469,7 +482,7 @@ error write_results(const std::filesystem::path& path, const run_output& run) {
     auto table = build(run, err);
     if (err)
       return make_error(err.code, std::string{name} + ": " + err.message);
-    if (auto werr = writer.write_table(name, table))
+    if (auto werr = sealer->write_table(writer, name, std::move(table)))
       return werr;
   }
   return writer.commit();

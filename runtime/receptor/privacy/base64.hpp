@@ -1,0 +1,16 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace receptor::privacy {
+
+/// Standard base64 (RFC 4648, with `=` padding): how sealed values and
+/// wrapped keys are kept in text columns and attributes.
+std::string base64_encode(std::string_view bytes);
+
+/// Decodes standard padded base64; nullopt for any other text.
+std::optional<std::string> base64_decode(std::string_view text);
+
+} // namespace receptor::privacy
