@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -23,11 +24,38 @@ BIG = 300 * 1024 * 1024
 MAX_RSS = 200 * 1024 * 1024
 
 
+# Linux keeps a process's peak RSS across exec, so a reader forked straight
+# from pytest (hundreds of MB once notebooks ran) would report pytest's peak.
+# A small launcher forks the reader from its own small image and writes the
+# reader's exit code and peak to the descriptor named by its first argument.
+LAUNCHER = """
+import os, sys
+report = int(sys.argv[1])
+pid = os.fork()
+if pid == 0:
+    os.close(report)
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+os.write(report, b"%d %d" % (os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024))
+"""
+
+
+def _launch(command: list[str], **kwargs) -> subprocess.Popen:
+    """Starts `command` through the launcher; `_peak_rss` gives its peak RSS."""
+    read, write = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(write), *command], pass_fds=(write,), **kwargs)
+    os.close(write)
+    proc.report_fd = read
+    return proc
+
+
 def _peak_rss(proc: subprocess.Popen) -> int:
-    """Waits for `proc`; returns its peak resident set in bytes."""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss * 1024
+    """Waits for `proc` (started by `_launch`); returns the reader's peak resident set in bytes."""
+    proc.wait()
+    with os.fdopen(proc.report_fd, "rb") as report:
+        code, rss = report.read().split()
+    proc.returncode = int(code)
+    return int(rss)
 
 
 def _write_in_pieces(f, prefix: bytes, filler: bytes, total: int, suffix: bytes):
@@ -54,7 +82,7 @@ def test_receipts_huge_line_through_a_pipe(tmp_path, filler):
     good = b"IR,1,13,1,1234567,,TEST CLINIC,202406,00,0312345678\r\n"
     total = BIG if filler == b"A" else 100_000_000
     with open(tmp_path / "out.json", "wb") as stdout:
-        proc = subprocess.Popen([BIN, "inspect", "--json", str(fifo)], stdout=stdout, stderr=subprocess.DEVNULL)
+        proc = _launch([BIN, "inspect", "--json", str(fifo)], stdout=stdout, stderr=subprocess.DEVNULL)
         with open(fifo, "wb") as f:
             _write_in_pieces(f, good + b"RE,1,", filler, total, b"\r\n" + good)
         rss = _peak_rss(proc)
@@ -79,9 +107,9 @@ def test_feed_huge_line_is_quarantined_with_bounded_memory(scenario, tmp_path, f
         _write_in_pieces(f, recipients[0] + b"\n" + recipients[1] + b"\n", filler, total,
                          b"\n" + b"\n".join(recipients[2:]))
     out = tmp_path / "r.h5"
-    proc = subprocess.Popen([BIN, "run", "--receipts", str(scenario / "receipts"), "--recipients", str(huge),
-                             "--tickets", str(feed / "tickets.csv"), "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _launch([BIN, "run", "--receipts", str(scenario / "receipts"), "--recipients", str(huge),
+                    "--tickets", str(feed / "tickets.csv"), "--out", str(out)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rss = _peak_rss(proc)
     assert proc.returncode == 0
     quarantine = read_table(out, "quarantine")
