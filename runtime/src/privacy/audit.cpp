@@ -12,6 +12,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "receptor/privacy/base64.hpp"
+
 namespace receptor::privacy {
 
 namespace {
@@ -107,13 +109,7 @@ std::string sha256_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  char byte[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
+  return privacy::hex_encode(digest, len);
 }
 
 std::string canonical_json(const audit_fields& fields) {

@@ -77,4 +77,14 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
+std::string hex_encode(const unsigned char* bytes, size_t size) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex(2 * size, '0');
+  for (size_t i = 0; i < size; ++i) {
+    hex[2 * i] = digits[bytes[i] >> 4];
+    hex[2 * i + 1] = digits[bytes[i] & 15];
+  }
+  return hex;
+}
+
 } // namespace receptor::privacy

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "receptor/privacy/audit.hpp"
+#include "receptor/privacy/base64.hpp"
 #include "receptor/privacy/sealed_file.hpp"
 
 namespace receptor::privacy {
@@ -57,13 +58,7 @@ error create_key_file(const fs::path& file) {
   uint8_t key[32];
   if (RAND_bytes(key, sizeof key) != 1)
     return make_error(ec::unexpected, "no random bytes for a master key");
-  std::string hex;
-  char byte[3];
-  for (auto b : key) {
-    std::snprintf(byte, sizeof byte, "%02x", b);
-    hex += byte;
-  }
-  hex += '\n';
+  auto hex = hex_encode(key, sizeof key) + '\n';
   auto fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
   if (fd < 0) {
     if (errno == EEXIST)

@@ -79,31 +79,47 @@ expected<std::string> open_file_bytes(const master_key& master, std::string_view
   return key->open(sealed.substr(header.size()), name, header);
 }
 
-error write_file_atomically(const fs::path& target, std::string_view bytes) {
-  auto temp = target;
+namespace {
+
+// A private temporary beside `target` (0600 whatever the umask or an
+// inherited ACL default), open for writing; -1 with errno on failure.
+int open_private_temp(const fs::path& target, fs::path& temp) {
+  temp = target;
   temp += ".tmp-" + std::to_string(::getpid());
   ::unlink(temp.c_str());
   auto fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
-  if (fd < 0)
-    return os_error(temp, "open");
-  // The umask cannot widen 0600, but an inherited ACL default could: be explicit.
-  bool ok = ::fchmod(fd, S_IRUSR | S_IWUSR) == 0;
-  size_t done = 0;
-  while (ok && done < bytes.size()) {
-    auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+  if (fd >= 0 && ::fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+    auto saved = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+bool write_all(int fd, const char* data, size_t size) {
+  for (size_t done = 0; done < size;) {
+    auto n = ::write(fd, data + done, size - done);
     if (n < 0 && errno == EINTR)
       continue;
-    ok = n > 0;
-    if (ok)
-      done += static_cast<size_t>(n);
+    if (n <= 0)
+      return false;
+    done += static_cast<size_t>(n);
   }
+  return true;
+}
+
+// Makes the temporary durable and renames it over `target`; on any failure
+// the temporary goes and `target` is untouched.
+error commit_temp(int fd, bool ok, const fs::path& temp, const fs::path& target, const char* what) {
   ok = ok && ::fsync(fd) == 0;
   auto saved = errno;
   ::close(fd);
   if (!ok) {
     ::unlink(temp.c_str());
     errno = saved;
-    return os_error(temp, "write");
+    return os_error(temp, what);
   }
   if (::rename(temp.c_str(), target.c_str()) != 0) {
     auto err = os_error(target, "rename");
@@ -114,20 +130,28 @@ error write_file_atomically(const fs::path& target, std::string_view bytes) {
   return {};
 }
 
+} // namespace
+
+error write_file_atomically(const fs::path& target, std::string_view bytes) {
+  fs::path temp;
+  auto fd = open_private_temp(target, temp);
+  if (fd < 0)
+    return os_error(temp, "open");
+  return commit_temp(fd, write_all(fd, bytes.data(), bytes.size()), temp, target, "write");
+}
+
 error copy_file_atomically(const fs::path& from, const fs::path& target) {
   auto in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0)
     return os_error(from, "open");
-  auto temp = target;
-  temp += ".tmp-" + std::to_string(::getpid());
-  ::unlink(temp.c_str());
-  auto out = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  fs::path temp;
+  auto out = open_private_temp(target, temp);
   if (out < 0) {
     auto err = os_error(temp, "open");
     ::close(in);
     return err;
   }
-  bool ok = ::fchmod(out, S_IRUSR | S_IWUSR) == 0;
+  bool ok = true;
   std::string buf(1 << 20, '\0');
   while (ok) {
     auto n = ::read(in, buf.data(), buf.size());
@@ -137,30 +161,10 @@ error copy_file_atomically(const fs::path& from, const fs::path& target) {
       ok = n == 0;
       break;
     }
-    for (ssize_t done = 0; ok && done < n;) {
-      auto w = ::write(out, buf.data() + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR)
-        continue;
-      ok = w > 0;
-      done += w > 0 ? w : 0;
-    }
+    ok = write_all(out, buf.data(), static_cast<size_t>(n));
   }
-  ok = ok && ::fsync(out) == 0;
-  auto saved = errno;
   ::close(in);
-  ::close(out);
-  if (!ok) {
-    ::unlink(temp.c_str());
-    errno = saved;
-    return os_error(temp, "copy");
-  }
-  if (::rename(temp.c_str(), target.c_str()) != 0) {
-    auto err = os_error(target, "rename");
-    ::unlink(temp.c_str());
-    return err;
-  }
-  sync_folder(target);
-  return {};
+  return commit_temp(out, ok, temp, target, "copy");
 }
 
 bool file_is_sealed(const fs::path& path) {

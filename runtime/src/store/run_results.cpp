@@ -11,6 +11,7 @@
 #include <map>
 #include <tuple>
 
+#include "receptor/privacy/base64.hpp"
 #include "receptor/store/column_table.hpp"
 #include "receptor/store/result_file.hpp"
 #include "receptor/store/sealed_columns.hpp"
@@ -443,13 +444,7 @@ expected<std::string> sha256_file(const std::filesystem::path& path) {
   EVP_MD_CTX_free(ctx);
   if (failed)
     return make_error(ec::io_error, path.string() + ": read error while hashing");
-  std::string hex;
-  char byte[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
+  return privacy::hex_encode(digest, len);
 }
 
 error write_results(const std::filesystem::path& path, const run_output& run) {

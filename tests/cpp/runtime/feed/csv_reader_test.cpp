@@ -11,31 +11,14 @@
 #include <vector>
 
 #include "receptor/encoding.hpp"
+#include "runtime/feed/csv_rows.hpp"
 
 using namespace receptor::feed;
+using receptor::test::read_all;
+using receptor::test::read_result;
 namespace fs = std::filesystem;
 
 namespace {
-
-// What a whole file reads as.
-struct read_result {
-  std::vector<uint32_t> lines;
-  std::vector<std::vector<std::string>> rows;
-  std::vector<quarantine_row> quarantine;
-};
-
-read_result read_all(csv_reader& reader) {
-  read_result out;
-  csv_row row;
-  while (reader.next(row, out.quarantine)) {
-    out.lines.push_back(row.line());
-    std::vector<std::string> fields;
-    for (size_t i = 0; i < row.size(); ++i)
-      fields.emplace_back(row[i]);
-    out.rows.push_back(std::move(fields));
-  }
-  return out;
-}
 
 csv_reader open_bytes(std::string_view bytes, csv_limits limits = {}) {
   auto reader = csv_reader::from_bytes(bytes, "test.csv", limits);
