@@ -976,13 +976,15 @@ expected<column_table> read_table(const std::string& path, std::string_view name
   return table;
 }
 
-expected<std::optional<std::string>> read_attribute_text(const std::string& path, std::string_view object,
-                                                         std::string_view name) {
+namespace {
+
+// An attribute of `object` in the file at `path`, read by `read(obj, at,
+// name)`; nullopt when the object has no such attribute.
+template <class T, class Read>
+expected<std::optional<T>> read_optional_attribute(const std::string& path, std::string_view object,
+                                                   std::string_view name, Read read) {
   quiet_errors quiet;
   where at{path, std::string{object}};
-  auto ctx = make_context(path);
-  if (!ctx)
-    return ctx.error_value();
   auto file = open_for_reading(path);
   if (!file)
     return file.error_value();
@@ -994,33 +996,28 @@ expected<std::optional<std::string>> read_attribute_text(const std::string& path
   if (exists < 0)
     return failure(at, "H5Aexists", name);
   if (exists == 0)
-    return std::optional<std::string>{};
-  auto value = read_text_attribute(*ctx, obj->get(), at, name_z.c_str());
+    return std::optional<T>{};
+  auto value = read(obj->get(), at, name_z.c_str());
   if (!value)
     return value.error_value();
-  return std::optional<std::string>{std::move(*value)};
+  return std::optional<T>{std::move(*value)};
+}
+
+} // namespace
+
+expected<std::optional<std::string>> read_attribute_text(const std::string& path, std::string_view object,
+                                                         std::string_view name) {
+  auto ctx = make_context(path);
+  if (!ctx)
+    return ctx.error_value();
+  return read_optional_attribute<std::string>(path, object, name, [&](hid_t obj, const where& at, const char* n) {
+    return read_text_attribute(*ctx, obj, at, n);
+  });
 }
 
 expected<std::optional<int64_t>> read_attribute_int(const std::string& path, std::string_view object,
                                                     std::string_view name) {
-  quiet_errors quiet;
-  where at{path, std::string{object}};
-  auto file = open_for_reading(path);
-  if (!file)
-    return file.error_value();
-  auto obj = open_object(file->get(), at);
-  if (!obj)
-    return obj.error_value();
-  std::string name_z{name};
-  auto exists = H5Aexists(obj->get(), name_z.c_str());
-  if (exists < 0)
-    return failure(at, "H5Aexists", name);
-  if (exists == 0)
-    return std::optional<int64_t>{};
-  auto value = read_int_attribute(obj->get(), at, name_z.c_str());
-  if (!value)
-    return value.error_value();
-  return std::optional<int64_t>{*value};
+  return read_optional_attribute<int64_t>(path, object, name, read_int_attribute);
 }
 
 expected<result_attributes> read_attributes(const std::string& path) {
