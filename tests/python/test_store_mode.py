@@ -2,6 +2,7 @@
 result after each night equals a full run over the same files and feed."""
 
 import shutil
+from pathlib import Path
 
 import pandas as pd
 
@@ -100,3 +101,37 @@ def test_store_files_are_owner_only(tmp_path):
     assert store.stat().st_mode & 0o077 == 0
     for p in (store / "deliveries").iterdir():
         assert p.stat().st_mode & 0o077 == 0, p
+
+
+def test_month_by_month_the_checks_read_every_month_the_store_holds(tmp_path):
+    """One month's receipts a night: multi-month rules (the 頻回 window, next-month dispensing) see the earlier
+    months the store holds, and every night's findings and scores equal a full run over what has arrived."""
+    masters = receptor.load_masters()
+    made = _core.generate_scenario(str(tmp_path / "s"), receipts=2000, seed=29, months=3, month=202405,
+                                   masters=masters, behaviours=2)
+    feed = tmp_path / "s" / "feed"
+    months = sorted(p for p in Path(made["receipts_dir"]).iterdir() if p.is_dir())
+    assert [m.name for m in months] == ["2024-05", "2024-06", "2024-07"]
+    inbox, store = tmp_path / "inbox", tmp_path / "store"
+    inbox.mkdir()
+    tables = TABLES + ("scores_person", "scores_institution")
+    for night, month in enumerate(months, start=1):
+        shutil.copytree(month, inbox / month.name)
+        with receptor.Engine(shards=3) as engine:
+            nightly = engine.ingest(store, [inbox], tmp_path / f"night{night}.h5",
+                                    recipients=feed / "recipients.csv",
+                                    tickets=[feed / "tickets.csv", feed / "tickets_late.csv"],
+                                    other_schemes=feed / "other_schemes.csv")
+            assert engine.last_summary["parsed"] == len(list(month.iterdir()))  # only the new month is read
+        with receptor.Engine(shards=2) as engine:
+            engine.load(recipients=feed / "recipients.csv", tickets=[feed / "tickets.csv", feed / "tickets_late.csv"],
+                        other_schemes=feed / "other_schemes.csv")
+            engine.run([inbox], tmp_path / f"full{night}.h5")
+        for table in tables:
+            pd.testing.assert_frame_equal(read_table(tmp_path / f"night{night}.h5", table),
+                                          read_table(tmp_path / f"full{night}.h5", table), obj=f"night {night} {table}")
+    codes = set(nightly.findings.code)
+    # Only the third night holds a full 頻回 window.
+    assert "FREQUENT_VISITS" in codes
+    assert "FREQUENT_VISITS" not in set(read_table(tmp_path / "night2.h5", "findings").code)
+    assert {"PRESCRIPTION_NOT_DISPENSED", "LONG_STAY"} <= codes
