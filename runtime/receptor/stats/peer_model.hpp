@@ -76,7 +76,8 @@ double ledoit_wolf_shrinkage(const Eigen::Ref<const Eigen::MatrixXd>& rows);
 struct score_options {
   /// Only values above the median count (z below 0 becomes 0): where excess
   /// is what is looked for, having fewer visits or drugs than one's peers is
-  /// not unusual in the sense that matters.
+  /// not unusual in the sense that matters. `top` then lists only features
+  /// that raised the score.
   bool excess_only = false;
   /// Each z is clipped to ±max_z before the distance, so that one feature
   /// far out on a near-constant column cannot drown all the others.

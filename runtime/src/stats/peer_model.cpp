@@ -245,8 +245,13 @@ person_score peer_scorer::score(const Eigen::Ref<const Eigen::VectorXd>& x, size
                       return weight[a] != weight[b] ? weight[a] > weight[b] : a < b;
                     });
   out.top.reserve(k);
-  for (size_t i = 0; i < k; ++i)
+  for (size_t i = 0; i < k; ++i) {
+    // A one-sided score names only what raised it: a feature at or below
+    // its median added nothing.
+    if (options.excess_only && !(weight[order[i]] > 0))
+      break;
     out.top.emplace_back(order[i], out.z[order[i]]);
+  }
   return out;
 }
 

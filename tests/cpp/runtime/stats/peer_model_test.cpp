@@ -373,3 +373,39 @@ TEST(StatsPeerModel, wrong_sizes_are_rejected) {
   broken.covariance[4] = qnan;
   EXPECT_THROW(peer_scorer{broken}, std::invalid_argument);
 }
+
+TEST(StatsPeerModel, excess_only_scores_count_only_values_above_the_median) {
+  // Three features with spread; a member far below on feature 0, one far above.
+  std::mt19937 random{7};
+  std::normal_distribution<double> noise{10.0, 2.0};
+  Eigen::MatrixXd rows(200, 3);
+  for (Eigen::Index i = 0; i < rows.rows(); ++i)
+    for (Eigen::Index j = 0; j < rows.cols(); ++j)
+      rows(i, j) = noise(random);
+  auto m = fit_peer_model("g", rows, default_shrinkage);
+  peer_scorer scorer{m};
+  score_options one_sided;
+  one_sided.excess_only = true;
+  Eigen::VectorXd low(3);
+  for (Eigen::Index j = 0; j < 3; ++j)
+    low(j) = m.features[static_cast<size_t>(j)].median; // everyone's typical member
+  Eigen::VectorXd high = low;
+  low(0) -= 40;
+  high(0) += 40;
+  EXPECT_GT(scorer.score(low).score, 10.0) << "two-sided: far below is far";
+  auto low_one = scorer.score(low, 3, one_sided);
+  EXPECT_NEAR(low_one.score, 0.0, 1e-9) << "one-sided: below the median adds nothing";
+  EXPECT_TRUE(low_one.top.empty()) << "nothing raised the score";
+  EXPECT_LT(low_one.z[0], -10.0) << "z itself is still reported as it is";
+  auto high_one = scorer.score(high, 3, one_sided);
+  EXPECT_GT(high_one.score, 10.0);
+  ASSERT_EQ(high_one.top.size(), 1u) << "only the feature that raised the score is named";
+  EXPECT_EQ(high_one.top[0].first, 0u);
+  // Capping: z beyond max_z counts as max_z, so the score stops growing.
+  score_options capped = one_sided;
+  capped.max_z = 5;
+  Eigen::VectorXd higher = high;
+  higher(0) += 400;
+  EXPECT_DOUBLE_EQ(scorer.score(high, 3, capped).score, scorer.score(higher, 3, capped).score);
+  EXPECT_GT(scorer.score(higher, 3, one_sided).score, scorer.score(high, 3, one_sided).score);
+}
