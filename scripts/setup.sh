@@ -22,4 +22,5 @@ fi
 python3 -m pip install -q --upgrade pip
 python3 -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.10" cmake ninja \
   numpy pandas h5py pytest hypothesis \
-  openpyxl matplotlib nbclient nbformat ipykernel
+  openpyxl matplotlib nbclient nbformat ipykernel \
+  "mypy==2.4.1"   # stubgen: tests/python/test_stubs.py regenerates the package's stubs (output varies by version)

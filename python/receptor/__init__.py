@@ -23,7 +23,7 @@ from .results import Results, open_results
 from .worklist import Worklist
 from .survey import survey_export
 
-__version__ = _core.__version__
+__version__: str = _core.__version__
 
 __all__ = [
     "AccessContext",

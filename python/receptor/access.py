@@ -25,7 +25,7 @@ from .audit import AuditLog, default_log_path
 __all__ = ["ROLES", "ALL_OFFICES", "AccessContext", "apply_access", "guarded_read", "pseudonymise",
            "keyed_id", "age_band"]
 
-ROLES = ("operator", "office_staff", "analyst", "auditor")
+ROLES: tuple[str, ...] = ("operator", "office_staff", "analyst", "auditor")
 
 #: In ``offices``: every office (staff of a 本庁 that supervises all offices; the test suite).
 ALL_OFFICES = "*"

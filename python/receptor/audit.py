@@ -105,7 +105,7 @@ class AuditLog:
     """
 
     def __init__(self, path: str | os.PathLike):
-        self.path = os.fspath(path)
+        self.path: str = os.fspath(path)
 
     def append(self, *, user: str, role: str, action: str, office: str = "",
                subjects: Iterable | int | None = None, rows: int = 0, **extra) -> dict:

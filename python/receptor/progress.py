@@ -52,10 +52,10 @@ class ProgressBar:
 
     def __init__(self, description: str = "", *, notebook: bool | None = None, stream: TextIO | None = None,
                  min_interval: float = 0.1):
-        self.description = description
-        self.notebook = _in_notebook() if notebook is None else notebook
-        self.stream = stream if stream is not None else sys.stderr
-        self.min_interval = min_interval
+        self.description: str = description
+        self.notebook: bool = _in_notebook() if notebook is None else notebook
+        self.stream: TextIO = stream if stream is not None else sys.stderr
+        self.min_interval: float = min_interval
         #: stage -> (done, total), in the order the stages came
         self.stages: dict[str, tuple[int, int]] = {}
         self._handle = None

@@ -176,16 +176,16 @@ class ReceiptView:
     def __init__(self, receipt_key: str, kind: str, payer_side: bool, receipt: pd.Series, result_row: pd.Series,
                  coverages: pd.DataFrame, diseases: pd.DataFrame, lines: pd.DataFrame, changes: pd.DataFrame,
                  findings: pd.DataFrame):
-        self.receipt_key = receipt_key
-        self.kind = kind
-        self.payer_side = payer_side
-        self.receipt = receipt
-        self.result_row = result_row
-        self.coverages = coverages
-        self.diseases = diseases
-        self.lines = lines
-        self.changes = changes
-        self.findings = findings
+        self.receipt_key: str = receipt_key
+        self.kind: str = kind
+        self.payer_side: bool = payer_side
+        self.receipt: pd.Series = receipt
+        self.result_row: pd.Series = result_row
+        self.coverages: pd.DataFrame = coverages
+        self.diseases: pd.DataFrame = diseases
+        self.lines: pd.DataFrame = lines
+        self.changes: pd.DataFrame = changes
+        self.findings: pd.DataFrame = findings
 
     # -- output ----------------------------------------------------------
 

@@ -87,13 +87,13 @@ class Results:
     """
 
     def __init__(self, path: str | os.PathLike, access: AccessContext, audit_log: AuditLog | None = None):
-        self.path = os.fspath(path)
-        self.access = access
-        self.audit_log = audit_log or AuditLog(default_log_path(self.path))
+        self.path: str = os.fspath(path)
+        self.access: AccessContext = access
+        self.audit_log: AuditLog = audit_log or AuditLog(default_log_path(self.path))
         with h5py.File(self.path, "r") as f:
             if f.attrs.get("format") != "receptor-results":
                 raise ValueError(f"{self.path}: not a receptor result file")
-            self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+            self.attrs: dict = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
         self.audit_log.append(user=access.user, role=access.role, action="open_results",
                               office=",".join(access.offices), file=os.path.abspath(self.path))
 

@@ -34,7 +34,7 @@ MIN_PEOPLE = 10
 #: The label of margin rows and columns in :func:`aggregate`.
 TOTAL = "計"
 
-SURVEY_KINDS = ("医科入院", "医科入院外", "歯科入院外", "調剤")
+SURVEY_KINDS: tuple[str, ...] = ("医科入院", "医科入院外", "歯科入院外", "調剤")
 
 #: 医科 診療識別 (the first digit groups 投薬 2x, 注射 3x, 入院 9x).
 SHIKIBETSU_NAMES = {

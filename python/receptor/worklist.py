@@ -50,9 +50,9 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, appends st
 __all__ = ["OUTCOMES", "STATUSES", "Worklist"]
 
 #: States a caseworker sets. ``resolved_by_data`` is computed, never set.
-STATUSES = ("open", "in_review", "done")
+STATUSES: tuple[str, ...] = ("open", "in_review", "done")
 #: What was done about a finding.
-OUTCOMES = (
+OUTCOMES: tuple[str, ...] = (
     "再審査請求",  # ask 支払基金 to review the receipt again
     "過誤調整",  # recover the payment through 過誤 adjustment
     "指導",  # guidance to the recipient or the institution
@@ -146,9 +146,9 @@ class Worklist:
             raise PermissionError(
                 f"role {ctx.role} does not work findings: worklists name the people behind them and are for "
                 "role office_staff (RECEPTOR_ROLE=office_staff, RECEPTOR_OFFICES=...)")
-        self.results = results
-        self.log_path = log_path
-        self.user = user
+        self.results: Results = results
+        self.log_path: Path = log_path
+        self.user: str = user
         self._caseworkers = dict(caseworkers or {})
         self._findings = results.findings.copy()  # scoped and audited by the access layer
         self._seen: dict[str, dict] = {}  # finding_id -> the "seen" entry
