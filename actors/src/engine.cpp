@@ -157,13 +157,6 @@ uint8_t law_of(const std::string& text) {
   return static_cast<uint8_t>((text[0] - '0') * 10 + (text[1] - '0'));
 }
 
-void sort_findings(std::vector<match::finding>& findings) {
-  std::sort(findings.begin(), findings.end(), [](const match::finding& a, const match::finding& b) {
-    return std::tie(a.receipt_key, a.ticket_id, a.code, a.finding_id)
-           < std::tie(b.receipt_key, b.ticket_id, b.code, b.finding_id);
-  });
-}
-
 struct engine::impl {
   engine_options options;
   // Loaded at the first run and kept: the masters take a second to read.
@@ -547,7 +540,6 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   // national month's worth of them. Let them go before the tables are built.
   std::vector<std::pair<match::claim, match::receipt_match>>{}.swap(rows);
   std::vector<match::match_results>{}.swap(parts);
-  sort_findings(output.findings);
   for (auto& c : output.claims) {
     if (c.law_no == 0 || c.drugs.empty())
       continue;
@@ -558,8 +550,6 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
         ++lines.second;
     }
   }
-  for (auto& f : output.findings)
-    ++summary.findings_by_code[f.code];
   for (auto& t : impl_->feed.tickets())
     output.tickets.push_back(match::to_ticket_row(t));
   std::sort(output.tickets.begin(), output.tickets.end(),
@@ -575,7 +565,9 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
     bool used = inc && prev != inc->previous.ticket_use.end() && prev->second == "used";
     output.ticket_uses.push_back(match::use_of_ticket(t, used, as_of_month, output.findings));
   }
-  sort_findings(output.findings);
+  match::sort_findings(output.findings);
+  for (auto& f : output.findings)
+    ++summary.findings_by_code[f.code];
   for (auto& report : impl_->feed.files()) {
     store::input_file in;
     in.path = report.file;

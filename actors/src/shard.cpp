@@ -1,24 +1,10 @@
 #include "receptor/actors/actors.hpp"
 
-#include <algorithm>
-#include <tuple>
 #include <unordered_set>
 
 #include "receptor/checks/person_checks.hpp"
 
 namespace receptor::actors {
-
-namespace {
-
-// One order for findings whatever produced them (ids break the last ties).
-void sort_findings(std::vector<match::finding>& findings) {
-  std::sort(findings.begin(), findings.end(), [](const match::finding& a, const match::finding& b) {
-    return std::tie(a.receipt_key, a.ticket_id, a.code, a.finding_id)
-           < std::tie(b.receipt_key, b.ticket_id, b.code, b.finding_id);
-  });
-}
-
-} // namespace
 
 caf::behavior shard(caf::stateful_actor<shard_state>* self, check_setup setup) {
   self->state.setup = std::move(setup);
@@ -53,8 +39,8 @@ caf::behavior shard(caf::stateful_actor<shard_state>* self, check_setup setup) {
       st.features = scores::person_features(people, *st.setup.facts);
       out.features = st.features;
       auto& findings = out.results.findings;
+      // Unsorted: the ENGINE puts every shard's findings in one order.
       findings.insert(findings.end(), std::make_move_iterator(checked.begin()), std::make_move_iterator(checked.end()));
-      sort_findings(findings);
       return out;
     },
     [=](score_atom, peer_model_set& models) -> person_scores {

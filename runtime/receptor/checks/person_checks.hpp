@@ -54,6 +54,9 @@ void check_prescription_links(const person_view& person, const check_context& co
 /// OTHER_SCHEME_FIRST, OTHER_SCHEME_CANDIDATE.
 void check_other_schemes(const person_view& person, const check_context& context, std::vector<match::finding>& out);
 
+/// The codes the rules of docs/checks.md report, in the order of that table.
+const std::vector<std::string>& rule_codes();
+
 /// 1 info, 2 review, 3 act, for the codes of the checks.
 uint8_t severity_of(std::string_view code);
 

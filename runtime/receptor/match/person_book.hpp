@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -135,8 +136,9 @@ public:
 
   /// The claims that are DUPLICATE_CLAIM (key → key of the claim they
   /// duplicate): the same person, institution, month and care type billed
-  /// under another key that came first in file order.
-  std::unordered_map<std::string, std::string> duplicate_keys() const;
+  /// under another key that came first in file order. Computed once per
+  /// set of claims: matching, the checks and the features all ask.
+  const std::unordered_map<std::string, std::string>& duplicate_keys() const;
 
   /// Matches every claim. Tickets with no receipt by `as_of_month` minus two
   /// months are TICKET_UNUSED. With `only`, matches just the claims and
@@ -150,8 +152,17 @@ private:
   std::vector<recipient_row> recipients_;
   std::vector<claim> claims_;
   std::vector<scheme_row> schemes_;
+  mutable std::optional<std::unordered_map<std::string, std::string>> duplicates_; // until claims change
   std::unordered_map<std::string, size_t> claim_by_key_;
 };
+
+/// The one order of findings, whatever produced them and however people were
+/// sharded: by receipt, ticket and code, the id breaking the last ties.
+void sort_findings(std::vector<finding>& findings);
+
+/// A finding about one receipt, its person and institution taken from the
+/// claim; the id follows from code and receipt key.
+finding receipt_finding(const claim& c, std::string code, uint8_t severity, double value, std::string detail);
 
 /// A stable finding id: 16 hex digits of a hash of code and subject.
 std::string make_finding_id(std::string_view code, std::string_view subject);

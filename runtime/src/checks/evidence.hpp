@@ -61,22 +61,10 @@ inline match::finding person_finding(const person_view& p, const char* code, uin
   return f;
 }
 
-/// A finding about one receipt.
-inline match::finding receipt_finding(const person_view& p, const match::claim& c, const char* code, double value,
+/// A finding about one receipt of the person.
+inline match::finding receipt_finding(const person_view&, const match::claim& c, const char* code, double value,
                                       std::string detail) {
-  match::finding f;
-  f.code = code;
-  f.severity = severity_of(code);
-  f.office_no = p.office_no;
-  f.person_id = p.person_id;
-  f.recipient_no = c.recipient_no;
-  f.month = c.month;
-  f.institution = c.institution;
-  f.receipt_key = c.receipt_key;
-  f.finding_id = match::make_finding_id(f.code, c.receipt_key);
-  f.value = value;
-  f.detail = std::move(detail);
-  return f;
+  return match::receipt_finding(c, code, severity_of(code), value, std::move(detail));
 }
 
 /// "a, b, c" of at most `limit` items, then "… (n)".

@@ -6,6 +6,14 @@
 
 namespace receptor::checks {
 
+const std::vector<std::string>& rule_codes() {
+  static const std::vector<std::string> codes = {
+    "FREQUENT_VISITS", "MULTI_INSTITUTION", "SAME_DAY_VISITS", "PSYCHOTROPIC_MULTI_SOURCE", "POLYPHARMACY",
+    "LONG_PRESCRIPTION", "BRAND_OVER_GENERIC", "LONG_STAY", "DISPENSING_WITHOUT_PRESCRIPTION",
+    "PRESCRIPTION_NOT_DISPENSED", "OTHER_SCHEME_FIRST", "OTHER_SCHEME_CANDIDATE"};
+  return codes;
+}
+
 uint8_t severity_of(std::string_view code) {
   if (code == "PSYCHOTROPIC_MULTI_SOURCE" || code == "LONG_PRESCRIPTION" || code == "DISPENSING_WITHOUT_PRESCRIPTION"
       || code == "OTHER_SCHEME_FIRST")
@@ -16,7 +24,7 @@ uint8_t severity_of(std::string_view code) {
 }
 
 std::vector<person_view> people_of(const match::person_book& book) {
-  auto duplicates = book.duplicate_keys();
+  auto& duplicates = book.duplicate_keys();
   std::unordered_map<std::string, size_t> index;
   std::vector<person_view> people;
   auto view_of = [&](const std::string& office, const std::string& person) -> person_view& {

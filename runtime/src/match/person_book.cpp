@@ -43,6 +43,29 @@ uint8_t severity_of(status s) {
   }
 }
 
+void sort_findings(std::vector<finding>& findings) {
+  std::sort(findings.begin(), findings.end(), [](const finding& a, const finding& b) {
+    return std::tie(a.receipt_key, a.ticket_id, a.code, a.finding_id)
+           < std::tie(b.receipt_key, b.ticket_id, b.code, b.finding_id);
+  });
+}
+
+finding receipt_finding(const claim& c, std::string code, uint8_t severity, double value, std::string detail) {
+  finding f;
+  f.finding_id = make_finding_id(code, c.receipt_key);
+  f.code = std::move(code);
+  f.severity = severity;
+  f.office_no = c.office_no;
+  f.person_id = c.person_id;
+  f.recipient_no = c.recipient_no;
+  f.month = c.month;
+  f.institution = c.institution;
+  f.receipt_key = c.receipt_key;
+  f.value = value;
+  f.detail = std::move(detail);
+  return f;
+}
+
 std::string make_finding_id(std::string_view code, std::string_view subject) {
   // FNV-1a: stable across runs, platforms and shard counts.
   uint64_t h = 1469598103934665603ull;
@@ -100,7 +123,9 @@ void person_book::add_schemes(std::vector<scheme_row> rows) {
     schemes_.push_back(std::move(r));
 }
 
-std::unordered_map<std::string, std::string> person_book::duplicate_keys() const {
+const std::unordered_map<std::string, std::string>& person_book::duplicate_keys() const {
+  if (duplicates_)
+    return *duplicates_;
   // 重複請求: the same person, institution, month and care type billed under
   // two keys. The first in file order keeps its status; the others are duplicates.
   std::unordered_map<std::string, std::vector<const claim*>> groups;
@@ -126,10 +151,12 @@ std::unordered_map<std::string, std::string> person_book::duplicate_keys() const
       if (m != first)
         duplicate_of[m->receipt_key] = first->receipt_key;
   }
-  return duplicate_of;
+  duplicates_ = std::move(duplicate_of);
+  return *duplicates_;
 }
 
 void person_book::add_claims(std::vector<claim> claims) {
+  duplicates_.reset();
   for (auto& c : claims) {
     auto [it, fresh] = claim_by_key_.emplace(c.receipt_key, claims_.size());
     if (fresh)
@@ -201,7 +228,7 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
   }
   std::sort(order.begin(), order.end(), [](const claim* a, const claim* b) { return a->receipt_key < b->receipt_key; });
 
-  auto duplicates = duplicate_keys();
+  auto& duplicates = duplicate_keys();
   std::unordered_map<std::string, bool> ticket_used;
   for (auto* cp : order) {
     const claim& c = *cp;
@@ -328,19 +355,8 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
       m.result = problems.front().first;
     }
     for (auto& [s, evidence] : problems) {
-      finding f;
-      f.code = to_string(s);
-      f.finding_id = make_finding_id(f.code, c.receipt_key);
-      f.severity = severity_of(s);
-      f.office_no = c.office_no;
-      f.person_id = c.person_id;
-      f.recipient_no = c.recipient_no;
-      f.month = c.month;
-      f.institution = c.institution;
-      f.receipt_key = c.receipt_key;
+      auto f = receipt_finding(c, to_string(s), severity_of(s), evidence.first, std::move(evidence.second));
       f.ticket_id = m.ticket_id;
-      f.value = evidence.first;
-      f.detail = std::move(evidence.second);
       out.findings.push_back(std::move(f));
     }
     out.receipts.push_back(std::move(m));
@@ -355,9 +371,7 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
   std::sort(tickets.begin(), tickets.end(), [](auto* a, auto* b) { return a->ticket_id < b->ticket_id; });
   for (auto* t : tickets)
     out.tickets.push_back(use_of_ticket(*t, ticket_used.count(t->ticket_id) > 0, as_of_month, out.findings));
-  std::sort(out.findings.begin(), out.findings.end(), [](const finding& a, const finding& b) {
-    return std::tie(a.receipt_key, a.ticket_id, a.code) < std::tie(b.receipt_key, b.ticket_id, b.code);
-  });
+  sort_findings(out.findings);
   return out;
 }
 

@@ -23,7 +23,7 @@ std::vector<institution_month> institution_partials(const match::person_book& bo
     else if (f.code == "PSYCHOTROPIC_MULTI_SOURCE")
       psychotropic.insert({person, f.month});
   }
-  auto duplicates = book.duplicate_keys();
+  auto& duplicates = book.duplicate_keys();
   std::map<key, institution_month> sums;
   std::map<key, std::set<std::string>> people;
   for (auto& c : book.all_claims()) {

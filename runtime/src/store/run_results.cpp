@@ -11,6 +11,7 @@
 #include <map>
 #include <tuple>
 
+#include "receptor/checks/person_checks.hpp"
 #include "receptor/privacy/base64.hpp"
 #include "receptor/store/column_table.hpp"
 #include "receptor/store/result_file.hpp"
@@ -205,12 +206,10 @@ column_table summary_table(const run_output& run, error& err) {
     if (s < statuses)
       ++cell.by_status[s];
   }
-  // Every check code gets a column, found or not, so notebooks can rely on them.
-  static const char* const check_codes[] = {
-    "FREQUENT_VISITS", "MULTI_INSTITUTION", "SAME_DAY_VISITS", "PSYCHOTROPIC_MULTI_SOURCE", "POLYPHARMACY",
-    "LONG_PRESCRIPTION", "BRAND_OVER_GENERIC", "LONG_STAY", "DISPENSING_WITHOUT_PRESCRIPTION",
-    "PRESCRIPTION_NOT_DISPENSED", "OTHER_SCHEME_FIRST", "OTHER_SCHEME_CANDIDATE", "TICKET_UNUSED",
-    "ANOMALOUS_PERSON"};
+  // Every check code gets a column, found or not, so notebooks can rely on
+  // them; ANOMALOUS_INSTITUTION belongs to no office.
+  auto check_codes = checks::rule_codes();
+  check_codes.insert(check_codes.end(), {"TICKET_UNUSED", "ANOMALOUS_PERSON"});
   std::map<std::pair<std::string, uint32_t>, std::map<std::string, uint64_t>> by_code;
   for (auto& f : run.findings) {
     if (f.office_no.empty())
@@ -224,7 +223,7 @@ column_table summary_table(const run_output& run, error& err) {
   std::vector<double> generic_share;
   std::vector<int64_t> points;
   std::vector<std::vector<uint64_t>> by_status(statuses);
-  std::vector<std::vector<uint64_t>> per_code(std::size(check_codes));
+  std::vector<std::vector<uint64_t>> per_code(check_codes.size());
   for (auto& [key, cell] : cells) {
     office.push_back(key.first);
     month.push_back(iso_month(key.second));
@@ -240,7 +239,7 @@ column_table summary_table(const run_output& run, error& err) {
     generic_share.push_back(lines.first ? static_cast<double>(lines.second) / static_cast<double>(lines.first)
                                         : std::numeric_limits<double>::quiet_NaN());
     auto codes = by_code.find(key);
-    for (size_t k = 0; k < std::size(check_codes); ++k)
+    for (size_t k = 0; k < check_codes.size(); ++k)
       per_code[k].push_back(codes == by_code.end() || !codes->second.count(check_codes[k])
                               ? 0
                               : codes->second.at(check_codes[k]));
@@ -255,8 +254,8 @@ column_table summary_table(const run_output& run, error& err) {
   t.add("drug_lines", std::move(drugs));
   t.add("generic_lines", std::move(generics));
   t.add("generic_share", std::move(generic_share));
-  for (size_t k = 0; k < std::size(check_codes); ++k)
-    t.add(std::string{"findings_"} + check_codes[k], std::move(per_code[k]));
+  for (size_t k = 0; k < check_codes.size(); ++k)
+    t.add("findings_" + check_codes[k], std::move(per_code[k]));
   err = std::move(t.first);
   return std::move(t.table);
 }
