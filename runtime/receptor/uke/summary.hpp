@@ -36,7 +36,9 @@ std::string to_json(const file_summary& summary, const model::receipt_batch& bat
 /// The summary as readable text for a terminal.
 std::string to_text(const file_summary& summary, const model::receipt_batch& batch);
 
-/// Escapes a UTF-8 string for JSON.
+/// Escapes a UTF-8 string for JSON exactly as Python's json.dumps(ensure_ascii=False)
+/// does (two-character forms for `"` `\` and `\b \f \n \r \t`, `\u00XX` for other controls): the audit
+/// log's hashes are taken over that form.
 std::string json_escape(std::string_view s);
 
 } // namespace receptor::uke

@@ -13,34 +13,15 @@
 #include <ctime>
 
 #include "receptor/privacy/base64.hpp"
+#include "receptor/uke/summary.hpp"
 
 namespace receptor::privacy {
 
 namespace {
 
-// Python's json.dumps(ensure_ascii=False) escapes: the two-character forms
-// for " \ \b \f \n \r \t, \u00XX for other control characters, nothing else.
 void append_string(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char esc[8];
-          std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned>(c));
-          out += esc;
-        } else {
-          out += c;
-        }
-    }
-  }
+  out += uke::json_escape(s); // escapes as Python's json.dumps, so hashes agree
   out += '"';
 }
 

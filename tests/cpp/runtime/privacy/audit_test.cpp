@@ -13,6 +13,8 @@ using namespace receptor::privacy;
 TEST(Audit, CanonicalJsonSortsKeysAndEscapesLikePython) {
   audit_fields f{{"b", int64_t{2}}, {"a", std::string{"氏名\t\"x\"\\\x01"}}, {"c", std::vector<std::string>{"p", "q"}}};
   EXPECT_EQ(canonical_json(f), "{\"a\":\"氏名\\t\\\"x\\\"\\\\\\u0001\",\"b\":2,\"c\":[\"p\",\"q\"]}");
+  // json.dumps writes \b and \f in their two-character forms.
+  EXPECT_EQ(canonical_json({{"k", std::string{"\b\f\x1f"}}}), "{\"k\":\"\\b\\f\\u001f\"}");
 }
 
 TEST(Audit, EntriesAreHashChained) {
