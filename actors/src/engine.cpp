@@ -1,6 +1,7 @@
 #include "receptor/actors/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <optional>
@@ -302,11 +303,12 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   std::vector<ticket_batch> tickets(shard_count);
   std::vector<recipient_batch> periods(shard_count);
   std::vector<scheme_batch> schemes(shard_count);
-  std::vector<std::string> offices;
+  std::set<std::string> office_set; // a few dozen offices, not one per ticket
   for (auto& t : impl_->feed.tickets()) {
     tickets[match::shard_of(t.office_no, t.person_id, shard_count)].rows.push_back(match::to_ticket_row(t));
-    offices.push_back(t.office_no);
+    office_set.insert(t.office_no);
   }
+  std::vector<std::string> offices(office_set.begin(), office_set.end());
   for (auto& r : impl_->feed.recipients())
     periods[match::shard_of(r.office_no, r.person_id, shard_count)].rows.push_back(match::to_recipient_row(r));
   for (auto& o : impl_->feed.other_schemes())
@@ -490,13 +492,23 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   }
   std::vector<std::pair<scores::person_month, scores::scored>>{}.swap(scored_rows);
 
-  // Merge: one order whatever the sharding.
-  std::vector<std::pair<match::claim, match::receipt_match>> rows;
+  // Merge: one order whatever the sharding. Claims are big; they are sorted
+  // as indexes and moved once, into the output.
+  struct merged_row {
+    match::claim* claim;
+    match::receipt_match* match;
+  };
+  std::vector<merged_row> rows;
+  std::vector<match::receipt_match> kept_matches;
+  size_t kept_count = 0;
+  for (auto& p : parts)
+    kept_count += p.kept.size();
+  kept_matches.reserve(kept_count); // stable addresses for rows
   std::unordered_map<std::string, std::string> use_of;
   for (auto& p : parts) {
     summary.rematched += p.claims.size();
     for (size_t i = 0; i < p.claims.size(); ++i)
-      rows.emplace_back(std::move(p.claims[i]), std::move(p.receipts[i]));
+      rows.push_back({&p.claims[i], &p.receipts[i]});
     for (auto& f : p.findings)
       output.findings.push_back(std::move(f));
     for (auto& u : p.tickets)
@@ -518,7 +530,8 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
         for (auto& finding : f->second)
           if (match::status_from_string(finding.code) != match::status::not_welfare)
             output.findings.push_back(finding);
-      rows.emplace_back(std::move(c), std::move(m));
+      kept_matches.push_back(std::move(m));
+      rows.push_back({&c, &kept_matches.back()});
     }
   }
   if (failure) {
@@ -526,19 +539,26 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
     return *failure;
   }
   std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.first.receipt_key < b.first.receipt_key; });
+            [](const merged_row& a, const merged_row& b) { return a.claim->receipt_key < b.claim->receipt_key; });
   if (parsed)
     parsed->assign(inputs.size(), {});
+  std::array<uint64_t, static_cast<size_t>(match::status::not_welfare) + 1> by_status{};
+  output.claims.reserve(rows.size());
+  output.receipts.reserve(rows.size());
   for (auto& [c, m] : rows) {
-    ++summary.by_status[match::to_string(m.result)];
-    if (parsed && inputs[c.source_file].parse)
-      (*parsed)[c.source_file].push_back(c);
-    output.claims.push_back(std::move(c));
-    output.receipts.push_back(std::move(m));
+    ++by_status[static_cast<size_t>(m->result)];
+    if (parsed && inputs[c->source_file].parse)
+      (*parsed)[c->source_file].push_back(*c);
+    output.claims.push_back(std::move(*c));
+    output.receipts.push_back(std::move(*m));
   }
+  for (size_t s = 0; s < by_status.size(); ++s)
+    if (by_status[s] > 0)
+      summary.by_status[match::to_string(static_cast<match::status>(s))] += by_status[s];
   // The moved-from rows and shard results still hold their objects: a
   // national month's worth of them. Let them go before the tables are built.
-  std::vector<std::pair<match::claim, match::receipt_match>>{}.swap(rows);
+  std::vector<merged_row>{}.swap(rows);
+  std::vector<match::receipt_match>{}.swap(kept_matches);
   std::vector<match::match_results>{}.swap(parts);
   for (auto& c : output.claims) {
     if (c.law_no == 0 || c.drugs.empty())

@@ -1,13 +1,15 @@
 #include "receptor/actors/actors.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <deque>
+#include <optional>
 
 #include "receptor/encoding.hpp"
 #include "receptor/match/routing.hpp"
 #include "receptor/privacy/audit.hpp"
 #include "receptor/privacy/sealed_file.hpp"
-#include "receptor/store/run_results.hpp"
 #include "receptor/uke/reader.hpp"
 
 namespace receptor::actors {
@@ -23,9 +25,32 @@ struct delivery {
   caf::response_promise promise;
 };
 
+// What changes when a file is written to: a cheap stand-in for hashing it
+// a second time (which cost a whole extra pass over every delivery).
+struct file_state {
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = -1;
+  timespec modified{}, changed{};
+  bool operator==(const file_state& o) const {
+    return device == o.device && inode == o.inode && size == o.size && modified.tv_sec == o.modified.tv_sec
+           && modified.tv_nsec == o.modified.tv_nsec && changed.tv_sec == o.changed.tv_sec
+           && changed.tv_nsec == o.changed.tv_nsec;
+  }
+};
+
+std::optional<file_state> state_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return std::nullopt;
+  return file_state{st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
+}
+
 // Reads a receipt file. A store copy is sealed: it is decrypted in memory
-// and read from there. Any other file is hashed again after reading, so a
-// file that changed while it was read is refused rather than half-read.
+// and read from there. Any other file must be the same file, of the same
+// size, untouched, after it was read (and exactly as long as the bytes
+// hashed), so a file that changed while it was read is refused rather than
+// half-read.
 expected<model::receipt_batch> read_receipts(const std::string& path, const uke::read_options& options) {
   if (privacy::file_is_sealed(path)) {
     auto key = privacy::master_key::load();
@@ -38,11 +63,12 @@ expected<model::receipt_batch> read_receipts(const std::string& path, const uke:
     batch.sha256 = privacy::sha256_hex(*bytes);
     return batch;
   }
+  auto before = state_of(path);
   auto batch = uke::read_file(path, options);
   if (!batch)
     return batch;
-  auto after = store::sha256_file(path);
-  if (!after || *after != batch->sha256)
+  auto after = state_of(path);
+  if (!before || !after || !(*before == *after) || static_cast<uint64_t>(after->size) != batch->bytes)
     return make_error(ec::io_error, path + ": changed while being read; not ingested");
   return batch;
 }

@@ -21,15 +21,10 @@ caf::behavior shard(caf::stateful_actor<shard_state>* self, check_setup setup) {
     [=](match_atom, match_request& request) -> shard_result {
       auto& st = self->state;
       shard_result out;
-      if (request.everyone) {
-        out.results = st.book.match(request.as_of_month);
-      } else {
-        std::unordered_set<std::string> only(request.touched.begin(), request.touched.end());
-        out.results = st.book.match(request.as_of_month, &only);
-      }
       // The checks and features read every person the shard holds, touched
       // or not: they are cheap next to reading, and a store-mode night then
-      // equals a full run by construction.
+      // equals a full run by construction. They run first, so that matching
+      // can then hand the book's claims over instead of copying them.
       auto people = checks::people_of(st.book);
       checks::check_context context{*st.setup.config, *st.setup.facts, request.as_of_month};
       std::vector<match::finding> checked;
@@ -38,6 +33,13 @@ caf::behavior shard(caf::stateful_actor<shard_state>* self, check_setup setup) {
       out.institutions = scores::institution_partials(st.book, checked, *st.setup.facts);
       st.features = scores::person_features(people, *st.setup.facts);
       out.features = st.features;
+      people.clear(); // it points into the claims about to move
+      if (request.everyone) {
+        out.results = std::move(st.book).match(request.as_of_month);
+      } else {
+        std::unordered_set<std::string> only(request.touched.begin(), request.touched.end());
+        out.results = std::move(st.book).match(request.as_of_month, &only);
+      }
       auto& findings = out.results.findings;
       // Unsorted: the ENGINE puts every shard's findings in one order.
       findings.insert(findings.end(), std::make_move_iterator(checked.begin()), std::make_move_iterator(checked.end()));

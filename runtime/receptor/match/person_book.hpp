@@ -144,9 +144,20 @@ public:
   /// months are TICKET_UNUSED. With `only`, matches just the claims and
   /// tickets of those people (keys of person_key()): every rule looks at one
   /// person, so the others' outcome cannot change.
-  match_results match(uint32_t as_of_month, const std::unordered_set<std::string>* only = nullptr) const;
+  match_results match(uint32_t as_of_month, const std::unordered_set<std::string>* only = nullptr) const&;
+
+  /// The same, moving the claims into the results instead of copying them:
+  /// for an owner done with the book (a SHARD after its checks), which is
+  /// left without claims.
+  match_results match(uint32_t as_of_month, const std::unordered_set<std::string>* only = nullptr) &&;
 
 private:
+  /// Everything but the claims themselves: `order` and `kept` receive the
+  /// claims matched (in result order) and the claims not asked for.
+  match_results match_receipts(uint32_t as_of_month, const std::unordered_set<std::string>* only,
+                               std::vector<const claim*>& order, std::vector<const claim*>& kept) const;
+
+
   std::vector<std::string> feed_offices_;
   std::vector<ticket_row> tickets_;
   std::vector<recipient_row> recipients_;

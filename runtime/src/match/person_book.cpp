@@ -194,7 +194,36 @@ const char* care_name(uint8_t care) {
 
 } // namespace
 
-match_results person_book::match(uint32_t as_of_month, const std::unordered_set<std::string>* only) const {
+match_results person_book::match(uint32_t as_of_month, const std::unordered_set<std::string>* only) const& {
+  std::vector<const claim*> order, kept;
+  auto out = match_receipts(as_of_month, only, order, kept);
+  out.claims.reserve(order.size());
+  for (auto* c : order)
+    out.claims.push_back(*c);
+  for (auto* c : kept)
+    out.kept.push_back(*c);
+  return out;
+}
+
+match_results person_book::match(uint32_t as_of_month, const std::unordered_set<std::string>* only) && {
+  std::vector<const claim*> order, kept;
+  auto out = match_receipts(as_of_month, only, order, kept);
+  // The pointers are into claims_, which this book owns and gives up.
+  auto take = [this](const claim* c) { return std::move(claims_[static_cast<size_t>(c - claims_.data())]); };
+  out.claims.reserve(order.size());
+  for (auto* c : order)
+    out.claims.push_back(take(c));
+  for (auto* c : kept)
+    out.kept.push_back(take(c));
+  claims_.clear();
+  claim_by_key_.clear();
+  duplicates_.reset();
+  return out;
+}
+
+match_results person_book::match_receipts(uint32_t as_of_month, const std::unordered_set<std::string>* only,
+                                          std::vector<const claim*>& order,
+                                          std::vector<const claim*>& kept) const {
   match_results out;
   auto chosen = [&](const claim& c) { return !only || only->count(person_key(c)) > 0; };
   // Indexes of this book: tickets and protection periods by person. Hashed:
@@ -218,13 +247,12 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
   };
 
   // Claims in a fixed order: by key, so results never depend on arrival order.
-  std::vector<const claim*> order;
   order.reserve(claims_.size());
   for (auto& c : claims_) {
     if (chosen(c))
       order.push_back(&c);
     else
-      out.kept.push_back(c);
+      kept.push_back(&c);
   }
   std::sort(order.begin(), order.end(), [](const claim* a, const claim* b) { return a->receipt_key < b->receipt_key; });
 
@@ -240,7 +268,6 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
     if (c.law_no == 0) {
       m.result = status::not_welfare;
       out.receipts.push_back(std::move(m));
-      out.claims.push_back(c);
       continue;
     }
     std::vector<std::pair<status, std::pair<double, std::string>>> problems;
@@ -360,7 +387,6 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
       out.findings.push_back(std::move(f));
     }
     out.receipts.push_back(std::move(m));
-    out.claims.push_back(c);
   }
 
   // Tickets: used, cancelled, unused after two further months, or pending.
