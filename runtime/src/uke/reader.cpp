@@ -77,10 +77,28 @@ public:
     payer_ = numbers == 3;
     b_.side = payer_ ? file_side::payer : file_side::institution;
     // DPC files share IR/RE with 医科; their own records tell them apart.
-    auto probe_area = head.substr(0, cfg::dpc_probe_bytes);
-    dpc_ = probe_area.find("\nBU,") != std::string_view::npos
-           || probe_area.find(",BU,") != std::string_view::npos
-           || probe_area.substr(0, 3) == "BU,";
+    dpc_ = has_dpc_record(head.substr(0, cfg::dpc_probe_bytes));
+  }
+
+  // True if a line of `area` is a BU record (payer side: BU after the three
+  // numbers). Line by line: searching for ",BU," stopped at every comma,
+  // and レセ電 lines are mostly commas.
+  bool has_dpc_record(std::string_view area) const {
+    for (size_t at = 0; at < area.size();) {
+      auto line = area.substr(at);
+      auto nl = line.find('\n');
+      line = line.substr(0, nl);
+      for (int skip = payer_ ? 3 : 0; skip > 0 && !line.empty(); --skip) {
+        auto comma = line.find(',');
+        line = comma == std::string_view::npos ? std::string_view{} : line.substr(comma + 1);
+      }
+      if (line.substr(0, 3) == "BU,")
+        return true;
+      if (nl == std::string_view::npos)
+        break;
+      at += nl + 1;
+    }
+    return false;
   }
 
   // Sizes the columns for a file of `bytes` bytes, so that growing them
