@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -92,13 +94,19 @@ int run(const std::vector<std::string>& args) {
         std::fprintf(stderr, "receptor run: %s\n", err.message.c_str());
         return 2;
       }
-  if (!quiet)
-    engine.on_progress([](const actors::progress& p) {
-      std::fprintf(stderr, "\r%-6s %llu/%llu   ", p.stage.c_str(), static_cast<unsigned long long>(p.done),
-                   static_cast<unsigned long long>(p.total));
+  if (!quiet) {
+    // On a terminal the counter is redrawn in place; in a log (the nightly
+    // batch) each stage writes one line when it ends, not one per file.
+    bool terminal = ::isatty(STDERR_FILENO) != 0;
+    engine.on_progress([terminal](const actors::progress& p) {
+      if (!terminal && p.done != p.total)
+        return;
+      std::fprintf(stderr, "%s%-6s %llu/%llu   ", terminal ? "\r" : "", p.stage.c_str(),
+                   static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.total));
       if (p.done == p.total)
         std::fputc('\n', stderr);
     });
+  }
   std::vector<std::pair<feed::feed_file, std::filesystem::path>> feed_paths(feed_files.begin(), feed_files.end());
   auto summary = store.empty() ? engine.run(receipts, out) : engine.ingest(store, receipts, feed_paths, out);
   engine.close();
@@ -107,11 +115,12 @@ int run(const std::vector<std::string>& args) {
     return summary.error_value().code == ec::unexpected ? 1 : 2;
   }
   std::fprintf(stderr, "receptor run: %llu files (%llu read, %llu already held), %llu receipts, %llu quarantined rows -> "
-                       "%s (%.2f s: read %.2f, match %.2f, write %.2f)\n",
+                       "%s (%.2f s: read %.2f, match %.2f, write %.2f; at most %llu messages waiting at a SHARD)\n",
                static_cast<unsigned long long>(summary->files), static_cast<unsigned long long>(summary->parsed),
                static_cast<unsigned long long>(summary->skipped), static_cast<unsigned long long>(summary->receipts),
                static_cast<unsigned long long>(summary->quarantined), out.c_str(), summary->total_seconds,
-               summary->read_seconds, summary->match_seconds, summary->write_seconds);
+               summary->read_seconds, summary->match_seconds, summary->write_seconds,
+               static_cast<unsigned long long>(summary->peak_shard_mailbox));
   for (auto& [status, n] : summary->by_status)
     std::fprintf(stderr, "  %-24s %llu\n", status.empty() ? "(not 12/25)" : status.c_str(),
                  static_cast<unsigned long long>(n));

@@ -439,6 +439,7 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   while (parts.size() < shard_count && !failure)
     self->receive(
       [&](shard_result& r) {
+        summary.peak_shard_mailbox = std::max(summary.peak_shard_mailbox, r.peak_mailbox);
         parts.push_back(std::move(r.results));
         features.rows.insert(features.rows.end(), std::make_move_iterator(r.features.begin()),
                              std::make_move_iterator(r.features.end()));

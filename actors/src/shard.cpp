@@ -1,5 +1,6 @@
 #include "receptor/actors/actors.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "receptor/checks/person_checks.hpp"
@@ -14,6 +15,8 @@ caf::behavior shard(caf::stateful_actor<shard_state>* self, check_setup setup) {
     [=](scheme_batch& batch) { self->state.book.add_schemes(std::move(batch.rows)); },
     [=](office_list& list) { self->state.book.offices_with_tickets(std::move(list.offices)); },
     [=](claim_batch& batch) -> uint64_t {
+      // This batch and whatever waits behind it.
+      self->state.peak_mailbox = std::max<uint64_t>(self->state.peak_mailbox, 1 + self->mailbox().size());
       auto n = batch.claims.size();
       self->state.book.add_claims(std::move(batch.claims));
       return n;
@@ -21,6 +24,7 @@ caf::behavior shard(caf::stateful_actor<shard_state>* self, check_setup setup) {
     [=](match_atom, match_request& request) -> shard_result {
       auto& st = self->state;
       shard_result out;
+      out.peak_mailbox = st.peak_mailbox;
       // The checks and features read every person the shard holds, touched
       // or not: they are cheap next to reading, and a store-mode night then
       // equals a full run by construction. They run first, so that matching

@@ -116,6 +116,7 @@ private:
     d["findings_by_code"] = summary->findings_by_code;
     d["seconds"] = py::dict(py::arg("read") = summary->read_seconds, py::arg("match") = summary->match_seconds,
                             py::arg("write") = summary->write_seconds, py::arg("total") = summary->total_seconds);
+    d["peak_shard_mailbox"] = summary->peak_shard_mailbox;
     return d;
   }
 

@@ -30,6 +30,7 @@ struct shard_state {
   match::person_book book;
   check_setup setup;
   std::vector<scores::person_month> features; ///< from the last match, until scored
+  uint64_t peak_mailbox = 0;                  ///< most messages waiting while claims arrived
   static inline const char* name = "shard";
 };
 

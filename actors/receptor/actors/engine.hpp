@@ -54,6 +54,11 @@ struct run_summary {
   std::map<std::string, uint64_t> by_status;
   std::map<std::string, uint64_t> findings_by_code;
   double read_seconds = 0, match_seconds = 0, write_seconds = 0, total_seconds = 0;
+  /// Backpressure at work: the most messages any SHARD had waiting while
+  /// claims arrived. READERs keep at most `window` batches in flight each,
+  /// so this stays under readers × window plus the few setup messages,
+  /// however many files a run reads.
+  uint64_t peak_shard_mailbox = 0;
 };
 
 /// The ENGINE: owns the actor system, the office's feed and the SHARDs'

@@ -70,6 +70,9 @@ struct shard_result {
   match::match_results results;
   std::vector<scores::person_month> features;
   std::vector<scores::institution_month> institutions;
+  /// The most messages the SHARD's mailbox held while claims arrived: what
+  /// the READERs' windows bound.
+  uint64_t peak_mailbox = 0;
 };
 
 /// Every shard's person-month features, for the AGGREGATOR to fit peer models.
@@ -354,7 +357,7 @@ typename Inspector::result_type inspect(Inspector& f, match_request& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_result& x) {
-  return f(caf::meta::type_name("shard_result"), x.results, x.features, x.institutions);
+  return f(caf::meta::type_name("shard_result"), x.results, x.features, x.institutions, x.peak_mailbox);
 }
 
 template <class Inspector>

@@ -258,3 +258,30 @@ TEST_F(engine_fixture, failures_end_the_run_with_a_clear_error) {
   // The engine is still usable afterwards.
   EXPECT_TRUE(engine.run({dir_ / "month"}, dir_ / "after.h5").has_value());
 }
+
+// Backpressure: a SHARD's mailbox never holds more than the READERs' windows
+// allow, however many batches a run sends. One thread, so a READER sends its
+// whole window before the SHARD runs; one receipt per batch, so every file
+// is dozens of batches.
+TEST_F(engine_fixture, mailboxes_stay_within_the_readers_windows) {
+  auto peak_with_window = [](size_t window) -> uint64_t {
+    actors::engine_options options;
+    options.shards = 1;
+    options.threads = 1;
+    options.batch_size = 1;
+    options.window = window;
+    actors::engine engine{options};
+    EXPECT_FALSE(engine.load_feed(feed::feed_file::tickets, dir_ / "tickets.csv"));
+    auto summary = engine.run({dir_ / "month"}, dir_ / ("window" + std::to_string(window) + ".h5"));
+    EXPECT_TRUE(summary.has_value());
+    EXPECT_GT(summary->receipts, 1000u); // thousands of batches went through one mailbox
+    return summary->peak_shard_mailbox;
+  };
+  // One READER × window, plus the four setup messages (office list,
+  // tickets, recipients, schemes) that may still be waiting.
+  auto bounded = peak_with_window(2);
+  EXPECT_GE(bounded, 1u);
+  EXPECT_LE(bounded, 2u + 4u);
+  // The measure can fail: without the bound the mailbox fills with a whole file.
+  EXPECT_GT(peak_with_window(100000), 2u + 4u);
+}

@@ -132,7 +132,9 @@ TEST(messages, every_type_round_trips_through_the_binary_serializer) {
   s.results.receipts.push_back({"k", 1, 2, match::status::copay_mismatch, "T1", "P1"});
   s.results.tickets.push_back({"T1", "used"});
   s.results.findings.push_back(sample_finding(1000));
+  s.peak_mailbox = 17;
   auto sr = roundtrip(sys, s);
+  EXPECT_EQ(sr.peak_mailbox, 17u);
   EXPECT_EQ(sr.results.receipts.at(0).result, match::status::copay_mismatch);
   EXPECT_EQ(sr.results.findings.at(0).value, 1000);
   EXPECT_EQ(sr.results.kept.at(0).receipt_key, "2712345678-202406-MR1");
