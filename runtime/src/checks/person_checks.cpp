@@ -4,6 +4,8 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "receptor/match/person_ref.hpp"
+
 namespace receptor::checks {
 
 const std::vector<std::string>& rule_codes() {
@@ -25,10 +27,10 @@ uint8_t severity_of(std::string_view code) {
 
 std::vector<person_view> people_of(const match::person_book& book) {
   auto& duplicates = book.duplicate_keys();
-  std::unordered_map<std::string, size_t> index;
+  std::unordered_map<match::person_ref, size_t, match::person_ref_hash> index;
   std::vector<person_view> people;
   auto view_of = [&](const std::string& office, const std::string& person) -> person_view& {
-    auto [it, fresh] = index.emplace(match::person_key(office, person), people.size());
+    auto [it, fresh] = index.emplace(match::person_ref{office, person}, people.size());
     if (fresh) {
       people.emplace_back();
       people.back().office_no = office;
@@ -40,7 +42,7 @@ std::vector<person_view> people_of(const match::person_book& book) {
     if (c.law_no != 0 && !c.person_id.empty() && !duplicates.count(c.receipt_key))
       view_of(c.office_no, c.person_id).claims.push_back(&c);
   for (auto& s : book.schemes())
-    if (auto it = index.find(match::person_key(s.office_no, s.person_id)); it != index.end())
+    if (auto it = index.find(match::person_ref{s.office_no, s.person_id}); it != index.end())
       people[it->second].schemes.push_back(&s);
   for (auto& p : people)
     std::sort(p.claims.begin(), p.claims.end(), [](const match::claim* a, const match::claim* b) {
