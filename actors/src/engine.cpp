@@ -613,6 +613,21 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
                        + ",\"batch_size\":" + std::to_string(opts.batch_size) + ",\"as_of_month\":"
                        + std::to_string(as_of_month) + ",\"masters\":" + impl_->masters_json
                        + ",\"checks\":" + checks::to_json(*setup->config) + "}";
+  // The SHARDs still hold every ticket and protection period, the READERs
+  // nothing useful: let them go before the result is built, which is when
+  // a national month needs the most memory.
+  {
+    std::vector<caf::actor> finished = shards;
+    finished.insert(finished.end(), readers.begin(), readers.end());
+    finished.push_back(aggregator_actor);
+    for (auto& a : finished) {
+      self->demonitor(a);
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+    }
+    self->wait_for(finished);
+    all = {writer_actor};
+  }
+
   summary.match_seconds = seconds_since(match_start);
 
   // WRITE: the detached WRITER owns the HDF5 file.
