@@ -102,6 +102,9 @@ struct feed_options {
   /// people whose recipients.csv rows must not change (only ticket-side
   /// injections; they have receipts in other months).
   std::vector<bool> untouched_people, fixed_listing_people;
+  /// By person id (empty: none): people with a receipt in the last month.
+  /// The ticket-side injections take the others first.
+  std::vector<bool> last_month_people;
 };
 
 /// 15 or 21 when write_office_feed() for `month` lists person `person` in

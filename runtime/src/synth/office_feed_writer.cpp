@@ -624,6 +624,10 @@ void feed_planner::inject_tickets() {
   rng random{derive_seed(opts_.seed, ticket_stream)};
   for (size_t k = candidates.size(); k > 1; --k)
     std::swap(candidates[k - 1], candidates[static_cast<size_t>(random.below(k))]);
+  // People without a receipt in the last month first: an increment of that
+  // month leaves them untouched, so their tickets' use must carry over.
+  std::stable_partition(candidates.begin(), candidates.end(),
+                        [&](size_t i) { return !flagged(feed_.last_month_people, claims_[i].person); });
   size_t unused = case_count(feed_.unused_ticket_rate, claims_.size(), feed_.at_least_one_from);
   size_t cancelled = case_count(feed_.cancelled_ticket_rate, claims_.size(), feed_.at_least_one_from);
   size_t replaced = case_count(feed_.replaced_ticket_rate, claims_.size(), feed_.at_least_one_from);

@@ -1262,6 +1262,9 @@ expected<scenario_result> generate_scenario(const scenario_request& request) {
     feed.fixed_listing_people.assign(pop.people.size(), false);
     for (size_t i = 0; i < pop.people.size(); ++i)
       feed.fixed_listing_people[i] = months_of_person[i] > 1;
+    feed.last_month_people.assign(pop.people.size(), false);
+    for (const claim& c : claims.back())
+      feed.last_month_people[c.person] = true;
   }
 
   result.receipts_dir = request.out_dir / "receipts";
