@@ -32,7 +32,9 @@ options:
   --scenario        also write the office's feed (DIR/feed: recipients.csv,
                     tickets.csv, tickets_late.csv, other_schemes.csv) with
                     injected cases of every match status, and the truth
-                    (DIR/truth.csv, DIR/expected_status*.csv); receipts go
+                    (DIR/truth.csv, DIR/expected_status*.csv, and the use
+                    of every ticket in DIR/ticket_use_truth.csv: used,
+                    TICKET_UNUSED, cancelled or pending); receipts go
                     to DIR/receipts. The scenario's background triggers no
                     check; injected behaviours are listed with their truth
                     in DIR/behaviour_truth.csv and DIR/anomaly_truth.csv

@@ -113,7 +113,9 @@ void register_generator(py::module_& m) {
         py::arg("prefectures") = std::vector<uint8_t>{},
         R"pbdoc(Writes a month of receipts (out_dir/receipts), the office's feed for it
 (out_dir/feed) with injected cases of every match status, and the truth
-(out_dir/truth.csv, expected_status.csv, expected_status_first_delivery.csv).
+(out_dir/truth.csv, expected_status.csv, expected_status_first_delivery.csv,
+and ticket_use_truth.csv: the use_status of every ticket, TICKET_UNUSED for
+unused tickets two or more months before the last).
 The background triggers no check; injected behaviours and their truth are in
 out_dir/behaviour_truth.csv and out_dir/anomaly_truth.csv. `months` > 1
 writes consecutive months of one population (receipts/YYYY-MM, one feed);

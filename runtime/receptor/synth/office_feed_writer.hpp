@@ -76,6 +76,12 @@ struct feed_options {
   double late_ticket_rate = 5e-4;            ///< NO_TICKET, then MATCHED after tickets_late.csv
   double unknown_recipient_rate = 5e-4;      ///< UNKNOWN_RECIPIENT
   double insurer_on_ticket_rate = 5e-4;      ///< INSURANCE_INCONSISTENT
+  /// Tickets no receipt uses (ticket_use_truth.csv), each given to a person
+  /// with one receipt of the month that is no case: TICKET_UNUSED once two
+  /// further months are read, else pending.
+  double unused_ticket_rate = 5e-4;          ///< an extra ticket naming another institution of the same kind
+  double cancelled_ticket_rate = 5e-4;       ///< an extra ticket with status cancelled: cancelled, never unused
+  double replaced_ticket_rate = 5e-4;        ///< the receipt's ticket reissued (replaces): the old one cancelled
   /// From this many receipts on, every injection with a non-zero rate gets
   /// at least one receipt (where a receipt fits it).
   size_t at_least_one_from = 2000;
@@ -96,6 +102,9 @@ struct feed_options {
   /// people whose recipients.csv rows must not change (only ticket-side
   /// injections; they have receipts in other months).
   std::vector<bool> untouched_people, fixed_listing_people;
+  /// By person id (empty: none): people with a receipt in the last month.
+  /// The ticket-side injections take the others first.
+  std::vector<bool> last_month_people;
 };
 
 /// 15 or 21 when write_office_feed() for `month` lists person `person` in
@@ -120,11 +129,28 @@ struct injected_case {
   std::string detail;               ///< what was changed, in words
 };
 
+/// What the engine must make of one ticket of the feed (a row of
+/// ticket_use_truth.csv), with every delivery loaded and the receipts of
+/// every month read.
+struct ticket_truth {
+  std::string ticket_id;
+  std::string office_no;
+  std::string person_id;
+  uint32_t month = 0;        ///< 診療年月 YYYYMM
+  std::string institution;   ///< the institution printed, see institution_key()
+  uint8_t care = 0;          ///< the care_type printed
+  std::string use_status;    ///< used, TICKET_UNUSED, cancelled or pending (spec/results.md)
+  std::string injection;     ///< what left it so: unused_ticket, cancelled_ticket, replaced_ticket, or the
+                             ///< receipt's injection (other_institution, …); "" for a ticket used as issued
+  std::string detail;        ///< in words
+};
+
 /// What write_office_feed() wrote and the truth about every claim.
 struct feed_truth {
   std::vector<match_status> expected;       ///< per claim, with every delivery loaded
   std::vector<match_status> first_delivery; ///< per claim, with tickets.csv alone
   std::vector<injected_case> cases;         ///< in claim order
+  std::vector<ticket_truth> ticket_uses;    ///< every ticket written, in the order written
   size_t recipients = 0;                    ///< rows written to recipients.csv
   size_t tickets = 0;                       ///< rows written to tickets.csv
   size_t late_tickets = 0;                  ///< rows written to tickets_late.csv
@@ -149,13 +175,20 @@ size_t reassign_unmatchable_claims(std::vector<claim>& claims, const population&
 /// LF, header row): `recipients.csv` (every person, one row per protection
 /// period), `tickets.csv` (one issued ticket per person, institution and
 /// care type with a claim, valid the whole month, 本人支払額 and 被用者保険
-/// as the receipts carry them), `tickets_late.csv` (the second delivery: late
+/// as the receipts carry them; beside them the tickets of the ticket-side
+/// injections, cancelled ones and corrections naming the ticket they
+/// replace), `tickets_late.csv` (the second delivery: late
 /// tickets only, issued after the month) and `other_schemes.csv`.
 ///
 /// Claims with a receipt_defect, later claims of one (person, institution,
 /// care type), and claims of offices without tickets become cases of their
 /// own; then the feed-side injections of `feed` are drawn deterministically
-/// from `opts.seed`. Every other claim is MATCHED.
+/// from `opts.seed`. Every other claim is MATCHED. Last come the ticket-side
+/// injections (unused, cancelled and replaced tickets), which change no
+/// receipt's status. The use of every ticket written is derived from the
+/// claims: used if it is in force and a claim of its person has its
+/// institution and care type; unused ones are TICKET_UNUSED if their month
+/// is at least two before `feed.last_month` (or the month written).
 ///
 /// @param codes the catalog the receipts are written from: care days come
 ///        from building each candidate receipt exactly as the writer does.

@@ -44,6 +44,7 @@ struct scenario_result {
   size_t claims_reassigned = 0;        ///< planned claims given another patient (see generate_scenario)
   std::vector<std::string> offices_without_tickets; ///< 公費負担者番号 of the offices that supplied no tickets
   std::vector<injected_case> cases;    ///< every injected case, file and line set
+  std::vector<ticket_truth> ticket_uses; ///< ticket_use_truth.csv rows: every ticket of the feed
   std::vector<uint32_t> months;        ///< the 診療年月 written, in order
   std::vector<behaviour_finding> findings; ///< behaviour_truth.csv rows, file and line set for receipt-level codes
   std::vector<anomaly_subject> anomalies;  ///< anomaly_truth.csv rows
@@ -71,7 +72,12 @@ struct scenario_result {
 ///    expected_status, first_delivery_status, injection, person_id,
 ///    ticket_id, detail), `expected_status.csv` (one row per receipt: file,
 ///    line, match_status, with every delivery loaded) and
-///    `expected_status_first_delivery.csv` (the same with tickets.csv alone).
+///    `expected_status_first_delivery.csv` (the same with tickets.csv alone),
+///    `ticket_use_truth.csv` (one row per ticket of the feed: ticket_id,
+///    office_no, person_id, month, institution, care_type, use_status,
+///    injection, detail; use_status with every delivery loaded and every
+///    month read, so TICKET_UNUSED only for months two or more before the
+///    last).
 ///    `file` is the receipt file's path under `receipts` (its name; with
 ///    several months `YYYY-MM/name`), `line` the 1-based line of the
 ///    receipt's RE record (payer side: MN record);

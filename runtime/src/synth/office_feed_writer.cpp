@@ -29,6 +29,7 @@ constexpr uint64_t scheme_stream = 0x7363686d;      // "schm"
 constexpr uint64_t issue_stream = 0x69737375;       // "issu"
 constexpr uint64_t injection_stream = 0x696e6a00;   // "inj"
 constexpr uint64_t reassign_stream = 0x72656173;    // "reas"
+constexpr uint64_t ticket_stream = 0x7469636b;      // "tick": the ticket-side injections
 
 // A care day mask never has bit 31 (day 32) set.
 constexpr uint32_t days_unknown = ~uint32_t{0};
@@ -208,12 +209,18 @@ struct ticket_plan {
   uint32_t copay = 0;
   std::string insurer_no;
   delivery in = delivery::first;
+  bool cancelled = false;      // status cancelled
+  bool correction = false;     // reissued in the month to correct `replaces`
+  std::string replaces;        // the ticket this one corrects
+  const char* injection = "";  // the ticket-side injection that made it, "" if none
+  std::string detail;
 };
 
 // What one ticket serves: person, institution and care type.
-uint64_t group_key(uint32_t person, const claim& c) {
-  return (uint64_t{person} << 32) | (uint64_t{c.institution} << 3) | care_type_of(c);
+uint64_t use_key(uint32_t person, uint32_t institution, uint8_t care) {
+  return (uint64_t{person} << 32) | (uint64_t{institution} << 3) | care;
 }
+uint64_t group_key(uint32_t person, const claim& c) { return use_key(person, c.institution, care_type_of(c)); }
 
 // The whole state of one write: the plan of every file and the truth.
 class feed_planner {
@@ -232,6 +239,8 @@ private:
   void plan_tickets();
   void mark_receipt_cases();
   void inject();
+  void inject_tickets();
+  void derive_ticket_uses();
   bool fits(injection what, size_t i);
   void apply(injection what, size_t i);
   int64_t other_institution(size_t i);
@@ -277,8 +286,10 @@ void feed_planner::plan() {
   plan_tickets();
   mark_receipt_cases();
   inject();
+  inject_tickets();
   std::sort(truth_.cases.begin(), truth_.cases.end(),
             [](const injected_case& a, const injected_case& b) { return a.claim < b.claim; });
+  derive_ticket_uses();
 }
 
 void feed_planner::plan_people() {
@@ -598,6 +609,120 @@ void feed_planner::inject() {
   }
 }
 
+void feed_planner::inject_tickets() {
+  // People with one receipt this month that is no case: a ticket of theirs
+  // that no receipt uses changes no receipt's status, and their receipt's
+  // own ticket may be reissued. A draw of its own, so that every other
+  // injection stays as it was.
+  std::vector<size_t> candidates;
+  for (size_t i = 0; i < claims_.size(); ++i) {
+    const uint32_t person = claims_[i].person;
+    if (!injected_[i] && claims_of_person_[person] == 1 && !flagged(feed_.untouched_people, person)
+        && tickets_[ticket_of_claim_[i]].in == delivery::first)
+      candidates.push_back(i);
+  }
+  rng random{derive_seed(opts_.seed, ticket_stream)};
+  for (size_t k = candidates.size(); k > 1; --k)
+    std::swap(candidates[k - 1], candidates[static_cast<size_t>(random.below(k))]);
+  // People without a receipt in the last month first: an increment of that
+  // month leaves them untouched, so their tickets' use must carry over.
+  std::stable_partition(candidates.begin(), candidates.end(),
+                        [&](size_t i) { return !flagged(feed_.last_month_people, claims_[i].person); });
+  size_t unused = case_count(feed_.unused_ticket_rate, claims_.size(), feed_.at_least_one_from);
+  size_t cancelled = case_count(feed_.cancelled_ticket_rate, claims_.size(), feed_.at_least_one_from);
+  size_t replaced = case_count(feed_.replaced_ticket_rate, claims_.size(), feed_.at_least_one_from);
+  size_t cancelled_made = 0;
+  auto next_id = [&] { return "T" + std::to_string(opts_.month) + padded(tickets_.size() + 1, 7); };
+  for (size_t i : candidates) {
+    if (unused + cancelled + replaced == 0)
+      break;
+    const claim& c = claims_[i];
+    const uint32_t own = ticket_of_claim_[i];
+    const int64_t other = other_institution(i);
+    const std::string here = key_of(pop_.institutions[c.institution]);
+    ticket_plan extra = tickets_[own];
+    extra.id = next_id();
+    if (unused > 0 && other >= 0) {
+      extra.institution = static_cast<uint32_t>(other);
+      extra.injection = "unused_ticket";
+      extra.detail = "issued for " + key_of(pop_.institutions[extra.institution]) + ", the person's receipt of "
+                     + iso_month(opts_.month) + " is from " + here;
+      --unused;
+    } else if (cancelled > 0) {
+      // Alternately a second ticket for the receipt's own institution and one
+      // for another institution: cancelled either way, so neither used nor unused.
+      const bool elsewhere = cancelled_made++ % 2 == 1 && other >= 0;
+      if (elsewhere)
+        extra.institution = static_cast<uint32_t>(other);
+      extra.cancelled = true;
+      extra.injection = "cancelled_ticket";
+      extra.detail = elsewhere ? "issued for " + key_of(pop_.institutions[extra.institution]) + " by mistake, cancelled"
+                               : "issued twice for " + here + ", the second cancelled";
+      --cancelled;
+    } else if (replaced > 0) {
+      // The same ticket reissued: the receipt uses the correction.
+      ticket_plan& old = tickets_[own];
+      extra.replaces = old.id;
+      extra.correction = true;
+      extra.injection = "replaced_ticket";
+      extra.detail = "corrects " + old.id + ", which no longer counts";
+      old.injection = "replaced_ticket";
+      old.detail = "corrected by " + extra.id;
+      --replaced;
+    } else {
+      continue;
+    }
+    tickets_.push_back(std::move(extra));
+  }
+}
+
+void feed_planner::derive_ticket_uses() {
+  // Used: in force, and a receipt of its person has its institution and care
+  // type (the matcher then finds it whatever else is wrong with the receipt).
+  std::unordered_set<uint64_t> served;
+  served.reserve(claims_.size());
+  for (const claim& c : claims_)
+    served.insert(group_key(c.person, c));
+  std::unordered_set<std::string> corrected;
+  for (const ticket_plan& t : tickets_)
+    if (t.in != delivery::none && !t.replaces.empty())
+      corrected.insert(t.replaces);
+  std::unordered_map<std::string, const char*> case_of_ticket;
+  for (const injected_case& k : truth_.cases)
+    if (!k.ticket_id.empty())
+      case_of_ticket.emplace(k.ticket_id, to_string(k.what));
+  const uint32_t last = feed_.last_month != 0 ? feed_.last_month : opts_.month;
+  const bool overdue = opts_.month <= add_months(last, -2);
+  for (const ticket_plan& t : tickets_) {
+    if (t.in == delivery::none)
+      continue;
+    const uint32_t person = claims_[t.first_claim].person;
+    ticket_truth& u = truth_.ticket_uses.emplace_back();
+    u.ticket_id = t.id;
+    u.office_no = pop_.offices[pop_.people[person].office].payer_no;
+    u.person_id = person_id_of(person);
+    u.month = opts_.month;
+    u.institution = key_of(pop_.institutions[t.institution]);
+    u.care = t.care;
+    u.injection = t.injection;
+    if (u.injection.empty())
+      if (auto k = case_of_ticket.find(t.id); k != case_of_ticket.end())
+        u.injection = k->second;
+    u.detail = t.detail;
+    if (t.cancelled || corrected.count(t.id) != 0) {
+      u.use_status = "cancelled";
+    } else if (served.count(use_key(person, t.institution, t.care)) != 0) {
+      u.use_status = "used";
+    } else {
+      u.use_status = overdue ? "TICKET_UNUSED" : "pending";
+      if (u.detail.empty())
+        u.detail = std::string{"no receipt of "} + care_name(t.care) + " at " + u.institution + " in "
+                   + iso_month(opts_.month);
+      u.detail += overdue ? "; unused after two further months" : "; fewer than two further months read";
+    }
+  }
+}
+
 error feed_planner::write(const std::filesystem::path& dir) {
   std::error_code failure;
   std::filesystem::create_directories(dir, failure);
@@ -636,7 +761,7 @@ error feed_planner::write(const std::filesystem::path& dir) {
 
   const std::initializer_list<std::string_view> ticket_columns = {
     "ticket_id", "office_no", "recipient_no", "person_id", "month", "care_type", "institution_pref",
-    "institution_code", "valid_from", "valid_to", "copay", "insurer_no", "issued_on", "status"};
+    "institution_code", "valid_from", "valid_to", "copay", "insurer_no", "issued_on", "status", "replaces"};
   csv_file tickets{dir / "tickets.csv", ticket_columns};
   csv_file late{dir / "tickets_late.csv", ticket_columns};
   for (size_t t = 0; t < tickets_.size(); ++t) {
@@ -650,13 +775,14 @@ error feed_planner::write(const std::filesystem::path& dir) {
     // late one after the month, once the institution asked for it.
     rng random{derive_seed(opts_.seed, issue_stream + (uint64_t{t} << 8))};
     const bool is_late = plan.in == delivery::late;
-    const uint32_t issued = is_late ? day_in(add_months(opts_.month, 1), 5, 28, random)
-                                    : day_in(add_months(opts_.month, -1), 10, 28, random);
+    const uint32_t issued = is_late           ? day_in(add_months(opts_.month, 1), 5, 28, random)
+                            : plan.correction ? day_in(opts_.month, 1, 28, random)
+                                              : day_in(add_months(opts_.month, -1), 10, 28, random);
     (is_late ? late : tickets)
       .row({plan.id, pop_.offices[p.office].payer_no, padded(p.recipient_no, 7), person_id_of(c.person),
             iso_month(opts_.month), std::string(1, static_cast<char>('0' + plan.care)), padded(inst.prefecture, 2),
             inst.code, iso_date(opts_.month * 100 + 1), iso_date(plan.valid_to), std::to_string(plan.copay),
-            plan.insurer_no, iso_date(issued), "issued"});
+            plan.insurer_no, iso_date(issued), plan.cancelled ? "cancelled" : "issued", plan.replaces});
   }
 
   truth_.recipients = recipients.rows();

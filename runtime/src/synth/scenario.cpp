@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include "receipt.hpp"
@@ -1154,6 +1155,19 @@ error merge_feeds(const std::vector<fs::path>& dirs, const std::vector<std::set<
   return {};
 }
 
+error write_ticket_use_truth(const fs::path& path, const std::vector<ticket_truth>& tickets) {
+  std::ofstream out{path, std::ios::binary};
+  out << "ticket_id,office_no,person_id,month,institution,care_type,use_status,injection,detail\n";
+  for (const ticket_truth& t : tickets)
+    out << t.ticket_id << ',' << t.office_no << ',' << t.person_id << ',' << iso_month(t.month) << ','
+        << t.institution << ',' << int{t.care} << ',' << t.use_status << ',' << t.injection << ','
+        << csv_value(t.detail) << '\n';
+  out.close();
+  if (!out)
+    return make_error(ec::io_error, path.string() + ": cannot write");
+  return {};
+}
+
 error write_behaviour_truth(const fs::path& path, const std::vector<behaviour_finding>& findings,
                             const std::vector<uint32_t>& months, const population& pop) {
   std::ofstream out{path, std::ios::binary};
@@ -1248,6 +1262,9 @@ expected<scenario_result> generate_scenario(const scenario_request& request) {
     feed.fixed_listing_people.assign(pop.people.size(), false);
     for (size_t i = 0; i < pop.people.size(); ++i)
       feed.fixed_listing_people[i] = months_of_person[i] > 1;
+    feed.last_month_people.assign(pop.people.size(), false);
+    for (const claim& c : claims.back())
+      feed.last_month_people[c.person] = true;
   }
 
   result.receipts_dir = request.out_dir / "receipts";
@@ -1284,6 +1301,8 @@ expected<scenario_result> generate_scenario(const scenario_request& request) {
         relisted[k].insert(c.person_id);
       result.cases.push_back(std::move(c));
     }
+    result.ticket_uses.insert(result.ticket_uses.end(), std::make_move_iterator(truth->ticket_uses.begin()),
+                              std::make_move_iterator(truth->ticket_uses.end()));
     for (size_t i = 0; i < claims[k].size(); ++i)
       if (claims[k][i].plan != 0 && plan_where[k][claims[k][i].plan].line == 0)
         plan_where[k][claims[k][i].plan] = where[i];
@@ -1325,6 +1344,8 @@ expected<scenario_result> generate_scenario(const scenario_request& request) {
     return err;
   if (auto err = write_status_file(request.out_dir / "expected_status_first_delivery.csv", all_where,
                                    first_delivery_all))
+    return err;
+  if (auto err = write_ticket_use_truth(request.out_dir / "ticket_use_truth.csv", result.ticket_uses))
     return err;
   if (auto err = write_behaviour_truth(request.out_dir / "behaviour_truth.csv", result.findings, result.months, pop))
     return err;

@@ -271,6 +271,57 @@ TEST_F(scenario_test, a_programme_25_office_supplies_no_tickets) {
   EXPECT_GT(without_feed, 0u);
 }
 
+// ticket_use_truth.csv checked against the feed and the receipts read back,
+// without the matcher: one row per ticket; cancelled exactly where the
+// ticket is not in force; used tickets fit a receipt of their person, unused
+// ones none. One month read: nothing is old enough to be TICKET_UNUSED.
+TEST_F(scenario_test, ticket_use_truth_follows_from_the_feed_and_the_receipts) {
+  const auto feed = load_feed(result_->feed_dir, true);
+  const auto receipts = read_receipts(*result_);
+  // What a receipt fits: office, 受給者番号, month, institution, care type.
+  auto fit_key = [](const std::string& office, const std::string& number, uint32_t month,
+                    const std::string& institution, unsigned care) {
+    return office + '|' + number + '|' + std::to_string(month) + '|' + institution + '|' + std::to_string(care);
+  };
+  std::set<std::string> fitted;
+  for (const auto& [key, r] : receipts)
+    fitted.insert(fit_key(r.office_no, r.recipient_no, r.month, r.institution, r.care));
+  // A wrong 検証番号 hides the number: such a person's ticket is found by name.
+  std::set<std::string> by_name;
+  for (const injected_case& k : result_->cases)
+    if (k.what == injection::wrong_check_digit)
+      by_name.insert(k.person_id);
+  auto rows = read_csv(dir_ / "ticket_use_truth.csv");
+  ASSERT_EQ(rows.size(), feed->tickets().size());
+  ASSERT_EQ(rows.size(), result_->ticket_uses.size());
+  std::map<std::string, size_t> by_status, by_injection;
+  for (auto& row : rows) {
+    const feed::ticket* t = feed->find_ticket(row["ticket_id"]);
+    ASSERT_NE(t, nullptr) << row["ticket_id"];
+    EXPECT_EQ(row["person_id"], t->person_id);
+    EXPECT_EQ(row["institution"], t->institution());
+    const std::string& use = row["use_status"];
+    ++by_status[use];
+    ++by_injection[row["injection"]];
+    EXPECT_EQ(use == "cancelled", !t->in_force()) << t->ticket_id;
+    const bool fits = fitted.count(fit_key(t->office_no, t->recipient_no, t->month, t->institution(),
+                                           static_cast<unsigned>(t->care_type))) != 0;
+    if (use == "used" && by_name.count(t->person_id) == 0) {
+      EXPECT_TRUE(fits) << t->ticket_id;
+    }
+    if (use == "pending") {
+      EXPECT_FALSE(fits) << t->ticket_id;
+    }
+  }
+  EXPECT_EQ(by_status.count("TICKET_UNUSED"), 0u);
+  EXPECT_GT(by_status["used"], rows.size() * 9 / 10);
+  EXPECT_GE(by_status["pending"], 3u);  // unused_ticket, other_institution, wrong_care_type
+  EXPECT_GE(by_status["cancelled"], 2u);
+  for (const char* what : {"unused_ticket", "cancelled_ticket", "replaced_ticket", "other_institution",
+                           "wrong_care_type"})
+    EXPECT_GT(by_injection[what], 0u) << what;
+}
+
 TEST(scenario, the_same_request_writes_the_same_bytes) {
   auto write = [](const std::string& name) {
     scenario_request request;
@@ -333,7 +384,8 @@ TEST(scenario, without_injections_every_receipt_matches) {
   for (double* rate : {&f.other_institution_rate, &f.wrong_care_type_rate, &f.validity_ends_early_rate,
                        &f.protection_ended_rate, &f.protection_starts_late_rate, &f.protection_gap_rate,
                        &f.variant_kanji_rate, &f.birth_date_differs_rate, &f.copay_typo_rate, &f.ticket_omitted_rate,
-                       &f.late_ticket_rate, &f.unknown_recipient_rate, &f.insurer_on_ticket_rate})
+                       &f.late_ticket_rate, &f.unknown_recipient_rate, &f.insurer_on_ticket_rate,
+                       &f.unused_ticket_rate, &f.cancelled_ticket_rate, &f.replaced_ticket_rate})
     *rate = 0;
   auto made = generate_scenario(request);
   ASSERT_TRUE(made.has_value()) << made.error_value().message;
@@ -344,6 +396,10 @@ TEST(scenario, without_injections_every_receipt_matches) {
   for (const auto& [key, status] : statuses)
     EXPECT_EQ(status, "MATCHED") << key.first << ":" << key.second;
   EXPECT_EQ(read_csv(request.out_dir / "feed" / "tickets_late.csv").size(), 0u);
+  auto uses = read_csv(request.out_dir / "ticket_use_truth.csv");
+  EXPECT_EQ(uses.size(), read_csv(request.out_dir / "feed" / "tickets.csv").size());
+  for (auto& row : uses)
+    EXPECT_EQ(row["use_status"], "used") << row["ticket_id"];
   fs::remove_all(request.out_dir);
 }
 
