@@ -31,8 +31,8 @@ from peers import duckdb_match, pandas_match  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RECEPTOR = ROOT / "build" / "dev" / "actors" / "receptor"
-# `receptor run` ends with `... -> OUT (X s: read a, match b, write c)` on stderr.
-ENGINE_SUMMARY = re.compile(r"\(([\d.]+) s: read ([\d.]+), match ([\d.]+), write ([\d.]+)\)")
+# `receptor run` ends with `... -> OUT (X s: read a, match b, write c; at most N messages waiting at a SHARD)`.
+ENGINE_SUMMARY = re.compile(r"\(([\d.]+) s: read ([\d.]+), match ([\d.]+), write ([\d.]+)[;)]")
 SHOWN_DISAGREEMENTS = 20
 
 
