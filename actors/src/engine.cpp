@@ -455,43 +455,9 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   // SCORE: the AGGREGATOR fits peer models from every shard's person-months
   // and sends them back to the SHARDs, which score their own people; it
   // adds the institutions' partial sums and scores them itself.
-  peer_model_set models;
-  self->request(aggregator_actor, caf::infinite, fit_atom_v, std::move(features))
-    .receive([&](peer_model_set& m) { models = std::move(m); }, on_error);
-  self->request(aggregator_actor, caf::infinite, score_atom_v, std::move(institutions))
-    .receive(
-      [&](institution_scores& r) {
-        output.institution_scores = std::move(r.rows);
-        output.findings.insert(output.findings.end(), std::make_move_iterator(r.findings.begin()),
-                               std::make_move_iterator(r.findings.end()));
-      },
-      on_error);
-  for (auto& s : shards)
-    self->send(s, score_atom_v, models);
-  std::vector<std::pair<scores::person_month, scores::scored>> scored_rows;
-  for (uint32_t answered = 0; answered < shard_count && !failure;)
-    self->receive(
-      [&](person_scores& r) {
-        ++answered;
-        for (size_t i = 0; i < r.rows.size(); ++i)
-          scored_rows.emplace_back(std::move(r.rows[i]), i < r.scores.size() ? std::move(r.scores[i]) : scores::scored{});
-        output.findings.insert(output.findings.end(), std::make_move_iterator(r.findings.begin()),
-                               std::make_move_iterator(r.findings.end()));
-      },
-      on_down, on_error);
-  if (failure) {
-    stop_all();
-    return *failure;
-  }
-  std::sort(scored_rows.begin(), scored_rows.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.first.office_no, a.first.person_id, a.first.month)
-           < std::tie(b.first.office_no, b.first.person_id, b.first.month);
-  });
-  for (auto& [row, score] : scored_rows) {
-    output.person_rows.push_back(std::move(row));
-    output.person_scores.push_back(std::move(score));
-  }
-  std::vector<std::pair<scores::person_month, scores::scored>>{}.swap(scored_rows);
+  // The ENGINE merges the matches while the AGGREGATOR fits, and builds the
+  // tickets' outcome while the SHARDs score: the stages overlap.
+  auto fit = self->request(aggregator_actor, caf::infinite, fit_atom_v, std::move(features));
 
   // Merge: one order whatever the sharding. Claims are big; they are sorted
   // as indexes and moved once, into the output.
@@ -571,6 +537,12 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
         ++lines.second;
     }
   }
+  peer_model_set models;
+  fit.receive([&](peer_model_set& m) { models = std::move(m); }, on_error);
+  auto institution_scoring = self->request(aggregator_actor, caf::infinite, score_atom_v, std::move(institutions));
+  for (auto& s : shards)
+    self->send(s, score_atom_v, models);
+
   for (auto& t : impl_->feed.tickets())
     output.tickets.push_back(match::to_ticket_row(t));
   std::sort(output.tickets.begin(), output.tickets.end(),
@@ -586,6 +558,38 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
     bool used = inc && prev != inc->previous.ticket_use.end() && prev->second == "used";
     output.ticket_uses.push_back(match::use_of_ticket(t, used, as_of_month, output.findings));
   }
+  institution_scoring.receive(
+    [&](institution_scores& r) {
+      output.institution_scores = std::move(r.rows);
+      output.findings.insert(output.findings.end(), std::make_move_iterator(r.findings.begin()),
+                             std::make_move_iterator(r.findings.end()));
+    },
+    on_error);
+  std::vector<std::pair<scores::person_month, scores::scored>> scored_rows;
+  for (uint32_t answered = 0; answered < shard_count && !failure;)
+    self->receive(
+      [&](person_scores& r) {
+        ++answered;
+        for (size_t i = 0; i < r.rows.size(); ++i)
+          scored_rows.emplace_back(std::move(r.rows[i]), i < r.scores.size() ? std::move(r.scores[i]) : scores::scored{});
+        output.findings.insert(output.findings.end(), std::make_move_iterator(r.findings.begin()),
+                               std::make_move_iterator(r.findings.end()));
+      },
+      on_down, on_error);
+  if (failure) {
+    stop_all();
+    return *failure;
+  }
+  std::sort(scored_rows.begin(), scored_rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.office_no, a.first.person_id, a.first.month)
+           < std::tie(b.first.office_no, b.first.person_id, b.first.month);
+  });
+  for (auto& [row, score] : scored_rows) {
+    output.person_rows.push_back(std::move(row));
+    output.person_scores.push_back(std::move(score));
+  }
+  std::vector<std::pair<scores::person_month, scores::scored>>{}.swap(scored_rows);
+
   match::sort_findings(output.findings);
   for (auto& f : output.findings)
     ++summary.findings_by_code[f.code];
