@@ -168,16 +168,19 @@ void person_book::add_claims(std::vector<claim> claims) {
 
 namespace {
 
-// The care days of a claim as dates; a receipt without day information
-// counts as care on the first of its month.
-std::vector<uint32_t> care_dates(const claim& c) {
-  std::vector<uint32_t> dates;
-  for (int d = 0; d < 31; ++d)
-    if (c.care_days & (1u << d))
-      dates.push_back(c.month * 100 + static_cast<uint32_t>(d + 1));
-  if (dates.empty())
-    dates.push_back(c.month * 100 + 1);
-  return dates;
+// The first care day of a claim (YYYYMMDD) for which `outside(day)` holds,
+// or 0; a receipt without day information counts as care on the first of
+// its month. Walks the day bits: no list of dates per claim.
+template <class Outside>
+uint32_t first_care_day_where(const claim& c, Outside&& outside) {
+  uint32_t days = c.care_days == 0 ? 1u : c.care_days;
+  for (unsigned d = 0; d < 31; ++d)
+    if (days & (1u << d)) {
+      auto day = c.month * 100 + d + 1;
+      if (outside(day))
+        return day;
+    }
+  return 0;
 }
 
 const char* care_name(uint8_t care) {
@@ -251,7 +254,9 @@ match_results person_book::match_receipts(uint32_t as_of_month, const std::unord
   std::sort(order.begin(), order.end(), [](const claim* a, const claim* b) { return a->receipt_key < b->receipt_key; });
 
   auto& duplicates = duplicate_keys();
-  std::unordered_map<std::string, bool> ticket_used;
+  std::unordered_set<const ticket_row*> ticket_used;
+  // Reused for every claim: a person has a handful of tickets a month.
+  std::vector<const ticket_row*> live, here, fitting;
   for (auto* cp : order) {
     const claim& c = *cp;
     receipt_match m;
@@ -286,12 +291,13 @@ match_results person_book::match_receipts(uint32_t as_of_month, const std::unord
                 + " and no recipient of the office has this name, birth date and sex");
     } else {
       auto it = tickets_by_person.find({c.office_no, c.person_id, c.month});
-      std::vector<const ticket_row*> live;
+      live.clear();
+      here.clear();
+      fitting.clear();
       if (it != tickets_by_person.end())
         for (auto* t : it->second)
           if (t->in_force)
             live.push_back(t);
-      std::vector<const ticket_row*> here, fitting;
       for (auto* t : live)
         if (t->institution == c.institution)
           here.push_back(t);
@@ -318,15 +324,11 @@ match_results person_book::match_receipts(uint32_t as_of_month, const std::unord
         });
         auto* t = fitting.front();
         m.ticket_id = t->ticket_id;
-        ticket_used[t->ticket_id] = true;
-        auto dates = care_dates(c);
-        for (auto day : dates)
-          if (day < t->valid_from || day > t->valid_to) {
-            problem(status::outside_validity, static_cast<double>(day % 100),
-                    "care on " + iso_date(day) + " outside ticket " + t->ticket_id + " valid "
-                      + iso_date(t->valid_from) + ".." + iso_date(t->valid_to));
-            break;
-          }
+        ticket_used.insert(t);
+        if (auto day = first_care_day_where(c, [t](uint32_t d) { return d < t->valid_from || d > t->valid_to; }))
+          problem(status::outside_validity, static_cast<double>(day % 100),
+                  "care on " + iso_date(day) + " outside ticket " + t->ticket_id + " valid "
+                    + iso_date(t->valid_from) + ".." + iso_date(t->valid_to));
         if (static_cast<int32_t>(t->copay) != c.copay)
           problem(status::copay_mismatch, c.copay,
                   "KO 負担金額 " + std::to_string(c.copay) + " but ticket " + t->ticket_id + " says 本人支払額 "
@@ -338,16 +340,14 @@ match_results person_book::match_receipts(uint32_t as_of_month, const std::unord
       }
       auto p = periods.find({c.office_no, c.person_id});
       if (p != periods.end()) {
-        for (auto day : care_dates(c)) {
-          bool covered = std::any_of(p->second.begin(), p->second.end(), [&](const recipient_row* r) {
+        auto uncovered = first_care_day_where(c, [&](uint32_t day) {
+          return std::none_of(p->second.begin(), p->second.end(), [&](const recipient_row* r) {
             return day >= r->protected_from && (r->protected_to == 0 || day <= r->protected_to);
           });
-          if (!covered) {
-            problem(status::not_protected, static_cast<double>(day % 100),
-                    "care on " + iso_date(day) + " while person " + c.person_id + " was not protected");
-            break;
-          }
-        }
+        });
+        if (uncovered)
+          problem(status::not_protected, static_cast<double>(uncovered % 100),
+                  "care on " + iso_date(uncovered) + " while person " + c.person_id + " was not protected");
         if (c.identified == static_cast<uint8_t>(identity::by_number)) {
           bool same = std::any_of(p->second.begin(), p->second.end(), [&](const recipient_row* r) {
             return r->name_key == c.name_key && r->birth_date == c.birth_date && r->sex == c.sex;
@@ -390,7 +390,7 @@ match_results person_book::match_receipts(uint32_t as_of_month, const std::unord
       tickets.push_back(&t);
   std::sort(tickets.begin(), tickets.end(), [](auto* a, auto* b) { return a->ticket_id < b->ticket_id; });
   for (auto* t : tickets)
-    out.tickets.push_back(use_of_ticket(*t, ticket_used.count(t->ticket_id) > 0, as_of_month, out.findings));
+    out.tickets.push_back(use_of_ticket(*t, ticket_used.count(t) > 0, as_of_month, out.findings));
   sort_findings(out.findings);
   return out;
 }
