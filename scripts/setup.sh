@@ -7,7 +7,7 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  libcaf-dev libhdf5-dev libeigen3-dev libgtest-dev libbenchmark-dev libssl-dev zlib1g-dev libjemalloc-dev
+  libcaf-dev libhdf5-dev libeigen3-dev libgtest-dev libbenchmark-dev libssl-dev libdeflate-dev libjemalloc-dev
   clang libclang-rt-14-dev
 )
 missing=()

@@ -8,7 +8,7 @@ namespace receptor::store {
 
 /// One chunk as HDF5's shuffle + deflate filters would store it: the bytes of
 /// `element_size`-byte elements regrouped by byte position (H5Z shuffle),
-/// then zlib-compressed (H5Z deflate, i.e. compress2). Doing it outside HDF5
+/// then deflated in a zlib stream (H5Z deflate, i.e. compress2). Doing it outside HDF5
 /// lets a writer compress chunks on several threads and hand them to
 /// H5Dwrite_chunk; any HDF5 reader decodes them with the standard filters.
 std::vector<unsigned char> deflate_chunk(const unsigned char* data, size_t bytes, size_t element_size, bool shuffle,
