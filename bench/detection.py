@@ -11,7 +11,7 @@ institution), runs the engine over it, then reports
     python3 bench/detection.py --receipts 300000 --months 3 --offices 24 --prefecture 27 \
         --json /tmp/detection.json                                        # Osaka-city scale
 
-Needs scikit-learn (`pip install scikit-learn`). The numbers in docs/detection.md come from this script.
+Needs scikit-learn (`pip install -r bench/requirements.txt`). The numbers in docs/detection.md come from this script.
 """
 
 from __future__ import annotations

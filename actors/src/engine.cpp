@@ -621,14 +621,14 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   // nothing useful: let them go before the result is built, which is when
   // a national month needs the most memory.
   {
-    std::vector<caf::actor> finished = shards;
-    finished.insert(finished.end(), readers.begin(), readers.end());
-    finished.push_back(aggregator_actor);
-    for (auto& a : finished) {
+    std::vector<caf::actor> idle_actors = shards;
+    idle_actors.insert(idle_actors.end(), readers.begin(), readers.end());
+    idle_actors.push_back(aggregator_actor);
+    for (auto& a : idle_actors) {
       self->demonitor(a);
       self->send_exit(a, caf::exit_reason::user_shutdown);
     }
-    self->wait_for(finished);
+    self->wait_for(idle_actors);
     all = {writer_actor};
   }
 
