@@ -33,6 +33,12 @@ class Engine:
 
     Work happens in C++ actors with the GIL released. ``close()`` stops them
     and is safe to call twice; leaving the ``with`` block calls it.
+
+    After each run ``last_summary`` holds its counts: ``files``, ``parsed``,
+    ``skipped``, ``receipts``, ``rematched``, ``quarantined``, ``by_status``,
+    ``findings_by_code``, ``seconds`` (read, match, write, total) and
+    ``peak_shard_mailbox`` (the most messages any SHARD had waiting while
+    claims arrived: the READERs' windows bound it).
     """
 
     def __init__(self, shards: int = 8, threads: int = 2, batch_size: int = 2048, window: int = 8, *,

@@ -60,7 +60,11 @@ def test_run_releases_the_gil(month, tmp_path):
         during = ticks - before
         stop.set()
         t.join()
+        summary = engine.last_summary
     assert during > 5
+    # Backpressure is reported: the READERs' windows bound every SHARD's mailbox
+    # (2 READERs x the default window of 8, plus 4 setup messages).
+    assert 1 <= summary["peak_shard_mailbox"] <= 2 * 8 + 4
 
 
 def test_missing_inputs_are_clear_errors(tmp_path):
