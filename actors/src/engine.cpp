@@ -283,7 +283,7 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   auto aggregator_actor = sys.spawn(aggregator, *setup);
   auto reader_count = std::max<uint32_t>(1, opts.threads);
   for (uint32_t i = 0; i < reader_count; ++i)
-    readers.push_back(sys.spawn(reader, shards, feed, opts.batch_size, opts.window));
+    readers.push_back(sys.spawn(reader, shards, feed, opts.batch_size, opts.window, inc != nullptr));
   auto writer_actor = sys.spawn<caf::detached>(writer);
   all = shards;
   all.insert(all.end(), readers.begin(), readers.end());

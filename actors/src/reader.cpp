@@ -100,7 +100,8 @@ file_done read_one(const reader_state& st, uint32_t file, const std::string& pat
   for (auto& c : claims) {
     done.max_month = std::max(done.max_month, c.month);
     match::identify(c, *st.feed);
-    done.people.push_back(match::person_key(c));
+    if (st.list_people)
+      done.people.push_back(match::person_key(c));
     routed[match::shard_of(c, static_cast<uint32_t>(st.shards.size()))].push_back(std::move(c));
   }
   return done;
@@ -131,7 +132,9 @@ void send_next(caf::stateful_actor<reader_state>* self, std::shared_ptr<delivery
 } // namespace
 
 caf::behavior reader(caf::stateful_actor<reader_state>* self, std::vector<caf::actor> shards,
-                     std::shared_ptr<const feed::office_feed> feed, size_t batch_size, size_t window) {
+                     std::shared_ptr<const feed::office_feed> feed, size_t batch_size, size_t window,
+                     bool list_people) {
+  self->state.list_people = list_people;
   self->state.shards = std::move(shards);
   self->state.feed = std::move(feed);
   self->state.batch_size = batch_size == 0 ? 1 : batch_size;

@@ -52,13 +52,15 @@ struct reader_state {
   std::shared_ptr<const feed::office_feed> feed;
   size_t batch_size = 2048;
   size_t window = 8;
+  bool list_people = false; ///< fill file_done::people (store mode: who a delivery touches)
   static inline const char* name = "reader";
 };
 
 /// Handles (read_atom, file index, path) → file_done, once every batch of
 /// the file is taken by its SHARD.
 caf::behavior reader(caf::stateful_actor<reader_state>* self, std::vector<caf::actor> shards,
-                     std::shared_ptr<const feed::office_feed> feed, size_t batch_size, size_t window);
+                     std::shared_ptr<const feed::office_feed> feed, size_t batch_size, size_t window,
+                     bool list_people);
 
 /// The WRITER: the only owner of an HDF5 file. Spawned detached, since
 /// HDF5 calls block. Handles (write_atom, write_request) → true.
