@@ -129,15 +129,15 @@ const std::unordered_map<std::string, std::string>& person_book::duplicate_keys(
     return *duplicates_;
   // 重複請求: the same person, institution, month and care type billed under
   // two keys. The first in file order keeps its status; the others are duplicates.
-  // Keyed by views into the claims: person (or "#" + 受給者番号, as
-  // person_key has it), institution, and month with care type.
   std::unordered_map<person_ref, std::vector<const claim*>, person_ref_hash> groups;
   groups.reserve(claims_.size());
   for (auto& c : claims_) {
     if (c.law_no == 0)
       continue;
-    person_ref key{c.office_no, c.person_id.empty() ? std::string_view{c.recipient_no} : std::string_view{c.person_id},
-                   c.month * 10 + c.care + (c.person_id.empty() ? 1000000000u : 0u), c.institution};
+    auto key = person_of(c);
+    key.month = c.month;
+    key.care = c.care;
+    key.institution = c.institution;
     groups[key].push_back(&c);
   }
   std::unordered_map<std::string, std::string> duplicate_of;
@@ -234,11 +234,11 @@ match_results person_book::match_receipts(uint32_t as_of_month, const std::unord
   std::unordered_map<person_ref, std::vector<const ticket_row*>, person_ref_hash> tickets_by_person;
   tickets_by_person.reserve(tickets_.size());
   for (auto& t : tickets_)
-    tickets_by_person[{t.office_no, t.person_id, t.month}].push_back(&t);
+    tickets_by_person[person_ref{t.office_no, t.person_id, t.month}].push_back(&t);
   std::unordered_map<person_ref, std::vector<const recipient_row*>, person_ref_hash> periods;
   periods.reserve(recipients_.size());
   for (auto& r : recipients_)
-    periods[{r.office_no, r.person_id}].push_back(&r);
+    periods[person_ref{r.office_no, r.person_id}].push_back(&r);
   auto has_feed = [&](const std::string& office) {
     return std::binary_search(feed_offices_.begin(), feed_offices_.end(), office);
   };
@@ -290,7 +290,7 @@ match_results person_book::match_receipts(uint32_t as_of_month, const std::unord
               "受給者番号 (recipient_no) on no ticket of " + iso_month(c.month)
                 + " and no recipient of the office has this name, birth date and sex");
     } else {
-      auto it = tickets_by_person.find({c.office_no, c.person_id, c.month});
+      auto it = tickets_by_person.find(person_ref{c.office_no, c.person_id, c.month});
       live.clear();
       here.clear();
       fitting.clear();
@@ -338,7 +338,7 @@ match_results person_book::match_receipts(uint32_t as_of_month, const std::unord
                   t->with_insurance ? "ticket " + t->ticket_id + " is 併用 but the receipt has no insurance (HO)"
                                     : "ticket " + t->ticket_id + " is 単独 but the receipt bills insurance (HO)");
       }
-      auto p = periods.find({c.office_no, c.person_id});
+      auto p = periods.find(person_ref{c.office_no, c.person_id});
       if (p != periods.end()) {
         auto uncovered = first_care_day_where(c, [&](uint32_t day) {
           return std::none_of(p->second.begin(), p->second.end(), [&](const recipient_row* r) {
