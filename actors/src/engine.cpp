@@ -454,9 +454,9 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   }
   // SCORE: the AGGREGATOR fits peer models from every shard's person-months
   // and sends them back to the SHARDs, which score their own people; it
-  // adds the institutions' partial sums and scores them itself.
-  // The ENGINE merges the matches while the AGGREGATOR fits, and builds the
-  // tickets' outcome while the SHARDs score: the stages overlap.
+  // adds the institutions' partial sums and scores them itself. Meanwhile
+  // the ENGINE merges the matches (during the fit) and builds the tickets'
+  // outcome (during the scoring).
   auto fit = self->request(aggregator_actor, caf::infinite, fit_atom_v, std::move(features));
 
   // Merge: one order whatever the sharding. Claims are big; they are sorted

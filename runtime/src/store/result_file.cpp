@@ -32,10 +32,12 @@ constexpr const char* index_name = "_index";
 // Rows per chunk (engine-notes §3c: 16-64 k): 512 KiB of a 64-bit column,
 // which fits HDF5's default 1 MiB chunk cache, and few chunk-index entries.
 constexpr hsize_t max_chunk_rows = 65536;
-// Deflate after shuffle, readable by h5py, PyTables and pandas (engine-notes
-// §3c). Level 1: on the Osaka month's result it stores 1 % more than level 4
-// (38.4 MB against 38.1 MB) for less CPU.
-constexpr unsigned numeric_deflate_level = 1;
+// Deflate (after shuffle for multi-byte numbers), readable by h5py, PyTables
+// and pandas (engine-notes §3c). Level 1 for every column: on the Osaka
+// month's result it stores 1 % more than level 4 (38.4 MB against 38.1 MB)
+// for much less CPU; a variable-length column's dataset holds only 16-byte
+// heap references, which level 1 stores as small as level 4.
+constexpr unsigned deflate_level = 1;
 // Threads that deflate a column's chunks at once.
 constexpr unsigned max_deflate_threads = 4;
 // Text columns whose longest value fits in this many bytes are stored as
@@ -46,10 +48,6 @@ constexpr unsigned max_deflate_threads = 4;
 // deflates away; longer free text (details, quarantined rows) stays
 // variable-length. h5py's `.asstr()` reads both alike.
 constexpr size_t max_fixed_text_bytes = 128;
-constexpr unsigned text_deflate_level = 1;
-// A variable-length column's dataset holds only 16-byte global-heap
-// references: level 1 stores them as small as level 4, and faster.
-constexpr unsigned string_deflate_level = 1;
 
 /// Owns an HDF5 identifier and closes it with the matching H5?close.
 class handle {
@@ -295,7 +293,6 @@ struct dataset_plan {
   hid_t memory_type;
   /// Byte shuffle before deflate: helps multi-byte numbers, useless otherwise.
   bool shuffle;
-  unsigned deflate_level;
   /// anndata encoding-type: `array` or `string-array`.
   const char* encoding;
 };
@@ -318,7 +315,7 @@ public:
       return static_cast<const void*>(buffer.data());
     };
     return write_dataset(group, where{file_, child(group_path, index_name)}, index_name,
-                         {H5T_STD_I64LE, H5T_NATIVE_INT64, true, numeric_deflate_level, "array"}, fill);
+                         {H5T_STD_I64LE, H5T_NATIVE_INT64, true, "array"}, fill);
   }
 
   error write_column(hid_t group, const std::string& group_path, const column& col) {
@@ -343,13 +340,13 @@ private:
   error write_numbers(hid_t parent, const where& at, const char* name, const T* data) {
     auto fill = [data](hsize_t begin, hsize_t) { return static_cast<const void*>(data + begin); };
     auto types = h5_types<T>();
-    dataset_plan plan{types.file, types.memory, sizeof(T) > 1, numeric_deflate_level, "array"};
+    dataset_plan plan{types.file, types.memory, sizeof(T) > 1, "array"};
     return write_dataset(parent, at, name, plan, fill);
   }
 
   error write_bools(hid_t parent, const where& at, const char* name, const bool_array& xs) {
     auto fill = [&xs](hsize_t begin, hsize_t) { return static_cast<const void*>(xs.data() + begin); };
-    dataset_plan plan{ctx_.boolean.get(), ctx_.boolean.get(), false, numeric_deflate_level, "array"};
+    dataset_plan plan{ctx_.boolean.get(), ctx_.boolean.get(), false, "array"};
     return write_dataset(parent, at, name, plan, fill);
   }
 
@@ -371,7 +368,7 @@ private:
         }
         return static_cast<const void*>(buffer.data());
       };
-      dataset_plan plan{type.get(), type.get(), false, text_deflate_level, "string-array"};
+      dataset_plan plan{type.get(), type.get(), false, "string-array"};
       return write_dataset(parent, at, name, plan, fill);
     }
     // HDF5 takes an array of C strings; they point into the packed buffer.
@@ -382,7 +379,7 @@ private:
         pointers[i] = xs.c_str(begin + i);
       return static_cast<const void*>(pointers.data());
     };
-    dataset_plan plan{ctx_.text.get(), ctx_.text.get(), false, string_deflate_level, "string-array"};
+    dataset_plan plan{ctx_.text.get(), ctx_.text.get(), false, "string-array"};
     return write_dataset(parent, at, name, plan, fill);
   }
 
@@ -416,7 +413,7 @@ private:
         return failure(at, "H5Pset_chunk");
       if (plan.shuffle && H5Pset_shuffle(dcpl.get()) < 0)
         return failure(at, "H5Pset_shuffle");
-      if (H5Pset_deflate(dcpl.get(), plan.deflate_level) < 0)
+      if (H5Pset_deflate(dcpl.get(), deflate_level) < 0)
         return failure(at, "H5Pset_deflate");
     }
     handle dataset{H5Dcreate2(parent, name, plan.file_type, space.get(), ctx_.link_create.get(), dcpl.get(),
@@ -472,7 +469,7 @@ private:
       }
       run_parallel(n, threads, [&](size_t k) {
         packed[k] = deflate_chunk(raw[k].data(), raw[k].size(), element, plan.shuffle,
-                                  static_cast<int>(plan.deflate_level));
+                                  static_cast<int>(deflate_level));
       });
       for (size_t k = 0; k < n; ++k) {
         hsize_t offset = static_cast<hsize_t>(first + k) * chunk_;
