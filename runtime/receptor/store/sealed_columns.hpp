@@ -30,8 +30,16 @@ public:
   /// Writes the root attributes `key_id` and `data_key`.
   error write_key(result_file_writer& writer) const;
 
-  /// Seals the identifier columns of `table` in place, writes the table as
-  /// `name`, and marks its sealed columns.
+  /// Seals the identifier columns of `table` in place and returns their
+  /// names. Safe to call from several threads at once: each call draws its
+  /// own cipher context and nonces.
+  expected<std::vector<std::string>> seal(std::string_view name, column_table& table) const;
+
+  /// Writes a table sealed by seal() as `name` and marks its sealed columns.
+  error write_sealed(result_file_writer& writer, std::string_view name, const column_table& table,
+                     const std::vector<std::string>& sealed) const;
+
+  /// seal() then write_sealed().
   error write_table(result_file_writer& writer, std::string_view name, column_table table) const;
 
 private:

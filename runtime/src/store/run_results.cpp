@@ -5,7 +5,9 @@
 #include <openssl/evp.h>
 
 #include <cstdio>
+#include <deque>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -467,17 +469,48 @@ error write_results(const std::filesystem::path& path, const run_output& run) {
   if (auto err = sealer->write_key(writer))
     return err;
   using builder = column_table (*)(const run_output&, error&);
-  const std::pair<const char*, builder> tables[] = {
+  static constexpr std::pair<const char*, builder> tables[] = {
     {"receipts", receipts_table}, {"tickets", tickets_table}, {"findings", findings_table},
     {"quarantine", quarantine_table}, {"summary", summary_table},
     {"scores_person", person_scores_table}, {"scores_institution", institution_scores_table}};
-  for (auto& [name, build] : tables) {
+  struct sealed_table {
+    column_table table;
+    std::vector<std::string> sealed;
     error err;
-    auto table = build(run, err);
+  };
+  auto build = [&run, &sealer](size_t i) {
+    auto [name, make] = tables[i];
+    sealed_table out;
+    error err;
+    out.table = make(run, err);
+    if (!err) {
+      auto sealed = sealer->seal(name, out.table);
+      if (sealed)
+        out.sealed = std::move(*sealed);
+      else
+        err = sealed.error_value();
+    }
     if (err)
-      return make_error(err.code, std::string{name} + ": " + err.message);
-    if (auto werr = sealer->write_table(writer, name, std::move(table)))
-      return werr;
+      out.err = make_error(err.code, std::string{name} + ": " + err.message);
+    return out;
+  };
+  // HDF5 takes one thread; building and sealing the next two tables on
+  // threads of their own overlaps them with it (the write stage was serial).
+  constexpr size_t count = std::size(tables), ahead = 2;
+  std::deque<std::future<sealed_table>> building;
+  size_t launched = 0;
+  auto launch = [&] { building.push_back(std::async(std::launch::async, build, launched++)); };
+  while (launched < count && building.size() < ahead)
+    launch();
+  for (size_t i = 0; i < count; ++i) {
+    auto ready = building.front().get();
+    building.pop_front();
+    if (launched < count)
+      launch();
+    if (ready.err)
+      return ready.err;
+    if (auto err = sealer->write_sealed(writer, tables[i].first, ready.table, ready.sealed))
+      return err;
   }
   return writer.commit();
 }

@@ -39,7 +39,7 @@ error column_sealer::write_key(result_file_writer& writer) const {
   return writer.set_text_attribute("/", "data_key", wrapped_);
 }
 
-error column_sealer::write_table(result_file_writer& writer, std::string_view name, column_table table) const {
+expected<std::vector<std::string>> column_sealer::seal(std::string_view name, column_table& table) const {
   std::vector<std::string> sealed;
   for (auto& col : table.columns()) {
     if (!is_identifier_column(col.name))
@@ -64,12 +64,24 @@ error column_sealer::write_table(result_file_writer& writer, std::string_view na
     if (auto err = table.replace(column_name, std::move(out)))
       return err;
   }
+  return sealed;
+}
+
+error column_sealer::write_sealed(result_file_writer& writer, std::string_view name, const column_table& table,
+                                  const std::vector<std::string>& sealed) const {
   if (auto err = writer.write_table(name, table))
     return err;
   for (auto& column_name : sealed)
     if (auto err = writer.set_int_attribute(sealed_column_name(name, column_name), "sealed", 1))
       return err;
   return {};
+}
+
+error column_sealer::write_table(result_file_writer& writer, std::string_view name, column_table table) const {
+  auto sealed = seal(name, table);
+  if (!sealed)
+    return sealed.error_value();
+  return write_sealed(writer, name, table, *sealed);
 }
 
 expected<std::vector<std::string>> open_sealed_values(const privacy::master_key& master, std::string_view key_id,
