@@ -459,23 +459,12 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   // outcome (during the scoring).
   auto fit = self->request(aggregator_actor, caf::infinite, fit_atom_v, std::move(features));
 
-  // Merge: one order whatever the sharding. Claims are big; they are sorted
-  // as indexes and moved once, into the output.
-  struct merged_row {
-    match::claim* claim;
-    match::receipt_match* match;
-  };
-  std::vector<merged_row> rows;
-  std::vector<match::receipt_match> kept_matches;
-  size_t kept_count = 0;
-  for (auto& p : parts)
-    kept_count += p.kept.size();
-  kept_matches.reserve(kept_count); // stable addresses for rows
+  // Merge: one order whatever the sharding. The claims stay in the parts
+  // their SHARDs returned; only their (part, index) is sorted.
   std::unordered_map<std::string, std::string> use_of;
-  for (auto& p : parts) {
+  for (uint32_t k = 0; k < parts.size(); ++k) {
+    auto& p = parts[k];
     summary.rematched += p.claims.size();
-    for (size_t i = 0; i < p.claims.size(); ++i)
-      rows.push_back({&p.claims[i], &p.receipts[i]});
     for (auto& f : p.findings)
       output.findings.push_back(std::move(f));
     for (auto& u : p.tickets)
@@ -497,46 +486,52 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
         for (auto& finding : f->second)
           if (match::status_from_string(finding.code) != match::status::not_welfare)
             output.findings.push_back(finding);
-      kept_matches.push_back(std::move(m));
-      rows.push_back({&c, &kept_matches.back()});
+      p.claims.push_back(std::move(c));
+      p.receipts.push_back(std::move(m));
     }
+    output.claims.push_back(std::move(p.claims));
+    output.receipts.push_back(std::move(p.receipts));
   }
   if (failure) {
     stop_all();
     return *failure;
   }
-  std::sort(rows.begin(), rows.end(),
-            [](const merged_row& a, const merged_row& b) { return a.claim->receipt_key < b.claim->receipt_key; });
+  struct keyed_row {
+    const std::string* key;
+    uint32_t part, index;
+  };
+  std::vector<keyed_row> rows;
+  for (uint32_t k = 0; k < output.claims.size(); ++k)
+    for (uint32_t i = 0; i < output.claims[k].size(); ++i)
+      rows.push_back({&output.claims[k][i].receipt_key, k, i});
+  std::sort(rows.begin(), rows.end(), [](const keyed_row& a, const keyed_row& b) { return *a.key < *b.key; });
   if (parsed)
     parsed->assign(inputs.size(), {});
   std::array<uint64_t, static_cast<size_t>(match::status::not_welfare) + 1> by_status{};
-  output.claims.reserve(rows.size());
-  output.receipts.reserve(rows.size());
-  for (auto& [c, m] : rows) {
-    ++by_status[static_cast<size_t>(m->result)];
-    if (parsed && inputs[c->source_file].parse)
-      (*parsed)[c->source_file].push_back(*c);
-    output.claims.push_back(std::move(*c));
-    output.receipts.push_back(std::move(*m));
+  output.order.reserve(rows.size());
+  for (auto& r : rows) {
+    auto& c = output.claims[r.part][r.index];
+    ++by_status[static_cast<size_t>(output.receipts[r.part][r.index].result)];
+    if (parsed && inputs[c.source_file].parse)
+      (*parsed)[c.source_file].push_back(c);
+    output.order.emplace_back(r.part, r.index);
   }
   for (size_t s = 0; s < by_status.size(); ++s)
     if (by_status[s] > 0)
       summary.by_status[match::to_string(static_cast<match::status>(s))] += by_status[s];
-  // The moved-from rows and shard results still hold their objects: a
-  // national month's worth of them. Let them go before the tables are built.
-  std::vector<merged_row>{}.swap(rows);
-  std::vector<match::receipt_match>{}.swap(kept_matches);
+  std::vector<keyed_row>{}.swap(rows);
   std::vector<match::match_results>{}.swap(parts);
-  for (auto& c : output.claims) {
-    if (c.law_no == 0 || c.drugs.empty())
-      continue;
-    auto& lines = output.drug_lines[{c.office_no, c.month}];
-    for (auto& d : c.drugs) {
-      ++lines.first;
-      if (auto* facts = setup->facts->drug(d.code); facts && facts->generic)
-        ++lines.second;
+  for (auto& part : output.claims)
+    for (auto& c : part) {
+      if (c.law_no == 0 || c.drugs.empty())
+        continue;
+      auto& lines = output.drug_lines[{c.office_no, c.month}];
+      for (auto& d : c.drugs) {
+        ++lines.first;
+        if (auto* facts = setup->facts->drug(d.code); facts && facts->generic)
+          ++lines.second;
+      }
     }
-  }
   peer_model_set models;
   fit.receive([&](peer_model_set& m) { models = std::move(m); }, on_error);
   auto institution_scoring = self->request(aggregator_actor, caf::infinite, score_atom_v, std::move(institutions));

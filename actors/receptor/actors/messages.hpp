@@ -287,7 +287,7 @@ typename Inspector::result_type inspect(Inspector& f, quarantine_entry& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_output& x) {
-  return f(caf::meta::type_name("run_output"), x.inputs, x.claims, x.receipts, x.tickets, x.ticket_uses,
+  return f(caf::meta::type_name("run_output"), x.inputs, x.claims, x.receipts, x.order, x.tickets, x.ticket_uses,
            x.findings, x.quarantine, x.config_json);
 }
 

@@ -39,8 +39,13 @@ struct quarantine_entry {
 /// Everything a run decided, merged over shards and sorted.
 struct run_output {
   std::vector<input_file> inputs;
-  std::vector<match::claim> claims;            ///< sorted by receipt_key
-  std::vector<match::receipt_match> receipts;  ///< same order as claims
+  /// The claims as their SHARDs returned them, one part per SHARD, and the
+  /// match of each, part by part. Merging them into one vector would hold a
+  /// national month's claims twice at the run's peak.
+  std::vector<std::vector<match::claim>> claims;
+  std::vector<std::vector<match::receipt_match>> receipts;
+  /// (part, index) of every claim, sorted by receipt_key: the receipts table's order.
+  std::vector<std::pair<uint32_t, uint32_t>> order;
   std::vector<match::ticket_row> tickets;      ///< sorted by ticket_id
   std::vector<match::ticket_use> ticket_uses;  ///< same order as tickets
   std::vector<match::finding> findings;        ///< sorted by (receipt_key, ticket_id, code)

@@ -54,9 +54,9 @@ column_table receipts_table(const run_output& run, error& err) {
   bool_array inpatient;
   std::vector<int32_t> days, points, copay;
   std::vector<uint32_t> care_days;
-  for (size_t i = 0; i < run.claims.size(); ++i) {
-    auto& c = run.claims[i];
-    auto& m = run.receipts[i];
+  for (auto [part, i] : run.order) {
+    auto& c = run.claims[part][i];
+    auto& m = run.receipts[part][i];
     key.push_back(c.receipt_key);
     file.push_back(c.source_file < run.inputs.size() ? run.inputs[c.source_file].path : std::string{});
     line.push_back(c.source_line);
@@ -197,14 +197,14 @@ column_table summary_table(const run_output& run, error& err) {
     uint64_t findings = 0;
   };
   std::map<std::pair<std::string, uint32_t>, counts> cells;
-  for (size_t i = 0; i < run.claims.size(); ++i) {
-    auto& c = run.claims[i];
+  for (auto [part, i] : run.order) {
+    auto& c = run.claims[part][i];
     if (c.law_no == 0)
       continue;
     auto& cell = cells[{c.office_no, c.month}];
     ++cell.receipts;
     cell.points += c.points;
-    auto s = static_cast<int>(run.receipts[i].result);
+    auto s = static_cast<int>(run.receipts[part][i].result);
     if (s < statuses)
       ++cell.by_status[s];
   }

@@ -141,10 +141,18 @@ TEST(messages, every_type_round_trips_through_the_binary_serializer) {
 
   write_request w;
   w.path = "/tmp/out.h5";
-  w.output.claims.push_back(sample_claim());
+  w.output.claims.resize(2);
+  w.output.claims[1].push_back(sample_claim());
+  w.output.receipts.resize(2);
+  w.output.receipts[1].push_back({"k", 1, 2, match::status::copay_mismatch, "T1", "P1"});
+  w.output.order.emplace_back(1, 0);
   w.output.findings.push_back(sample_finding(0.5));
   w.output.config_json = "{\"shards\":8}";
   auto wr = roundtrip(sys, w);
+  ASSERT_EQ(wr.output.claims.size(), 2u);
+  EXPECT_EQ(wr.output.claims[1].at(0).receipt_key, "2712345678-202406-MR1");
+  EXPECT_EQ(wr.output.receipts[1].at(0).result, match::status::copay_mismatch);
+  EXPECT_EQ(wr.output.order.at(0), (std::pair<uint32_t, uint32_t>{1, 0}));
   EXPECT_EQ(wr.output.findings.at(0).value, 0.5);
   EXPECT_EQ(wr.output.config_json, "{\"shards\":8}");
 }
