@@ -125,6 +125,10 @@ public:
   /// and the row's text, bounded.
   quarantine_row reject(const csv_row& row, std::string reason) const;
 
+  /// The same for a row known by its line and text (a view into this
+  /// reader's text), after the csv_row itself was reused.
+  quarantine_row reject(uint32_t line, std::string_view raw, std::string reason) const;
+
 private:
   // Where a field's bytes live: straight in the text, or in the scratch
   // buffer when "" escapes had to be undone. Offsets rather than views

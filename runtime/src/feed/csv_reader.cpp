@@ -450,7 +450,11 @@ size_t csv_reader::rows_left_at_most() const {
 }
 
 quarantine_row csv_reader::reject(const csv_row& row, std::string reason) const {
-  return {source_, row.line(), std::move(reason), quarantine_text(row.raw())};
+  return reject(row.line(), row.raw(), std::move(reason));
+}
+
+quarantine_row csv_reader::reject(uint32_t line, std::string_view raw, std::string reason) const {
+  return {source_, line, std::move(reason), quarantine_text(raw)};
 }
 
 expected<size_t> csv_reader::find_column(std::string_view name, bool required) const {

@@ -1,6 +1,12 @@
 #include "receptor/feed/office_feed.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <variant>
 #include <cstdio>
 #include <iterator>
 #include <tuple>
@@ -278,6 +284,91 @@ std::string parse_other_scheme(const values& v, other_scheme& s) {
   s.office_no = v[office_no];
   s.law_no = v[law_no];
   return {};
+}
+
+// A row on its way from the parsing thread: parsed, rejected by the parse
+// (`reason`), or rejected by the CSV reader itself (`rejected`).
+struct parsed_row {
+  std::variant<recipient, ticket, other_scheme> row;
+  std::string reason;
+  std::optional<quarantine_row> rejected;
+  uint32_t line = 0;
+  std::string_view raw; // into the reader's text, for a later rejection
+};
+
+// Batches of rows from the parsing thread to the loading one, a few
+// batches deep; an empty batch ends the file.
+class row_queue {
+public:
+  static constexpr size_t batch_rows = 4096, depth = 4;
+
+  void push(std::vector<parsed_row> batch) {
+    std::unique_lock lock{mutex_};
+    room_.wait(lock, [&] { return batches_.size() < depth; });
+    batches_.push_back(std::move(batch));
+    ready_.notify_one();
+  }
+
+  std::vector<parsed_row> pop() {
+    std::unique_lock lock{mutex_};
+    ready_.wait(lock, [&] { return !batches_.empty(); });
+    auto batch = std::move(batches_.front());
+    batches_.pop_front();
+    room_.notify_one();
+    return batch;
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable ready_, room_;
+  std::deque<std::vector<parsed_row>> batches_;
+};
+
+// Reads every row of `reader`, in file order, into `queue`.
+void parse_rows(feed_file kind, column_list columns, const std::vector<size_t>& at, csv_reader& reader,
+                uint32_t file_index, row_queue& queue) {
+  values v(columns.size);
+  std::vector<std::string> scratch(columns.size);
+  std::vector<quarantine_row> rejected;
+  std::vector<parsed_row> batch;
+  csv_row row;
+  for (;;) {
+    const bool more = reader.next(row, rejected);
+    for (auto& q : rejected) {
+      parsed_row r;
+      r.rejected = std::move(q);
+      batch.push_back(std::move(r));
+    }
+    rejected.clear();
+    if (more) {
+      parsed_row r;
+      r.line = row.line();
+      r.raw = row.raw();
+      for (size_t i = 0; i < columns.size; ++i)
+        v[i] = normalize_value(row[at[i]], scratch[i]);
+      r.reason = first_empty_required(columns, v);
+      if (r.reason.empty()) {
+        switch (kind) {
+          case feed_file::recipients: r.reason = parse_recipient(v, r.row.emplace<recipient>()); break;
+          case feed_file::tickets: r.reason = parse_ticket(v, r.row.emplace<ticket>()); break;
+          case feed_file::other_schemes: r.reason = parse_other_scheme(v, r.row.emplace<other_scheme>()); break;
+        }
+        std::visit([&](auto& parsed) {
+          parsed.source_file = file_index;
+          parsed.source_line = r.line;
+        }, r.row);
+      }
+      batch.push_back(std::move(r));
+    }
+    if (!more || batch.size() >= row_queue::batch_rows) {
+      if (!batch.empty())
+        queue.push(std::move(batch));
+      batch = {};
+    }
+    if (!more)
+      break;
+  }
+  queue.push({});
 }
 
 // Everything a delivery says about a row; where it came from is not part of it.
@@ -672,67 +763,43 @@ error office_feed::load(feed_file kind, expected<csv_reader> reader, std::string
   if (kind == feed_file::tickets)
     reserve_tickets(reader->rows_left_at_most());
   const auto file_index = static_cast<uint32_t>(files_.size());
-  values v(columns.size);
-  std::vector<std::string> scratch(columns.size);
-  csv_row row;
+  // Two threads: this one adds rows to the feed (its indexes are not
+  // shared), a second one reads, normalises and parses the rows ahead of it,
+  // which was half of the work of loading a feed.
+  row_queue queue;
+  std::thread parsing{[&] { parse_rows(kind, columns, at, *reader, file_index, queue); }};
   for (;;) {
-    const size_t quarantined_before = quarantine_.size();
-    const bool more = reader->next(row, quarantine_);
-    // Rows the reader itself rejected.
-    report.rows_read += quarantine_.size() - quarantined_before;
-    report.quarantined += quarantine_.size() - quarantined_before;
-    if (!more)
+    auto batch = queue.pop();
+    if (batch.empty())
       break;
-    ++report.rows_read;
-    for (size_t i = 0; i < columns.size; ++i)
-      v[i] = normalize_value(row[at[i]], scratch[i]);
-
-    std::string reason = first_empty_required(columns, v);
-    outcome result = outcome::quarantined;
-    if (reason.empty()) {
-      switch (kind) {
-        case feed_file::recipients: {
-          recipient r;
-          reason = parse_recipient(v, r);
-          if (reason.empty()) {
-            r.source_file = file_index;
-            r.source_line = row.line();
-            result = add_recipient(std::move(r), reason);
-          }
-          break;
-        }
-        case feed_file::tickets: {
-          ticket t;
-          reason = parse_ticket(v, t);
-          if (reason.empty()) {
-            t.source_file = file_index;
-            t.source_line = row.line();
-            result = add_ticket(std::move(t));
-          }
-          break;
-        }
-        case feed_file::other_schemes: {
-          other_scheme s;
-          reason = parse_other_scheme(v, s);
-          if (reason.empty()) {
-            s.source_file = file_index;
-            s.source_line = row.line();
-            result = add_other_scheme(std::move(s));
-          }
-          break;
+    for (auto& r : batch) {
+      ++report.rows_read;
+      std::string reason = std::move(r.reason);
+      outcome result = outcome::quarantined;
+      if (r.rejected) {
+        quarantine_.push_back(std::move(*r.rejected));
+        ++report.quarantined;
+        continue;
+      }
+      if (reason.empty()) {
+        switch (kind) {
+          case feed_file::recipients: result = add_recipient(std::move(std::get<recipient>(r.row)), reason); break;
+          case feed_file::tickets: result = add_ticket(std::move(std::get<ticket>(r.row))); break;
+          case feed_file::other_schemes: result = add_other_scheme(std::move(std::get<other_scheme>(r.row))); break;
         }
       }
-    }
-    switch (result) {
-      case outcome::loaded: ++report.loaded; break;
-      case outcome::replaced: ++report.replaced; break;
-      case outcome::unchanged: ++report.unchanged; break;
-      case outcome::quarantined:
-        quarantine_.push_back(reader->reject(row, std::move(reason)));
-        ++report.quarantined;
-        break;
+      switch (result) {
+        case outcome::loaded: ++report.loaded; break;
+        case outcome::replaced: ++report.replaced; break;
+        case outcome::unchanged: ++report.unchanged; break;
+        case outcome::quarantined:
+          quarantine_.push_back(reader->reject(r.line, r.raw, std::move(reason)));
+          ++report.quarantined;
+          break;
+      }
     }
   }
+  parsing.join();
   files_.push_back(std::move(report));
   refresh_ticket_links();
   return {};

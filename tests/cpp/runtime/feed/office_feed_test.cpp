@@ -257,6 +257,43 @@ TEST_F(office_feed_test, quarantines_bad_recipient_rows_with_line_and_reason) {
   EXPECT_EQ(feed_.quarantine()[1].raw, "P004,12131018,田中 一郎,,1,1950-01-01,2020-01-01,,,,,,");
 }
 
+// Rows are parsed on a second thread in batches of thousands; rejections of
+// the CSV reader, of the parse and of the load must still come out in line
+// order, across batch boundaries, and every row be counted once.
+TEST_F(office_feed_test, a_large_delivery_keeps_its_rejections_in_line_order) {
+  std::string csv = "person_id,office_no,name,sex,birth_date,protected_from\n";
+  std::vector<std::pair<uint32_t, std::string>> expected;
+  const uint32_t rows = 20000;
+  for (uint32_t i = 0; i < rows; ++i) {
+    const uint32_t line = i + 2;
+    const std::string person = "P" + std::to_string(i);
+    if (i % 1000 == 500) {
+      csv += person + ",12131017,名前,3,1960-04-01,2020-01-01\n";
+      expected.emplace_back(line, "sex '3' is not 1 or 2");
+    } else if (i % 1000 == 700) {
+      csv += person + ",12131017,名" + std::string(1, '\0') + "前,1,1960-04-01,2020-01-01\n";
+      expected.emplace_back(line, "NUL byte in row");
+    } else if (i % 1000 == 900) {
+      // The period of the row before, again from a later start: an overlap.
+      csv += "P" + std::to_string(i - 1) + ",12131017,名前,1,1960-04-01,2021-01-01\n";
+      expected.emplace_back(line, "protection 2021-01-01..open on line " + std::to_string(line)
+                                    + " overlaps 2020-01-01..open on line " + std::to_string(line - 1) + " (person P"
+                                    + std::to_string(i - 1) + ")");
+    } else {
+      csv += person + ",12131017,名前,1,1960-04-01,2020-01-01\n";
+    }
+  }
+  const fs::path file = write("large_recipients.csv", csv);
+  ASSERT_FALSE(feed_.load(feed_file::recipients, file));
+  EXPECT_EQ(quarantined(feed_, file), expected);
+  const file_report& report = feed_.files().at(0);
+  EXPECT_EQ(report.rows_read, rows);
+  EXPECT_EQ(report.quarantined, expected.size());
+  EXPECT_EQ(feed_.recipients().size(), rows - expected.size());
+  EXPECT_EQ(feed_.recipients().back().source_line, rows + 1);
+  expect_every_row_counted_once(feed_);
+}
+
 TEST_F(office_feed_test, an_overlap_with_an_earlier_delivery_names_its_file) {
   ASSERT_FALSE(feed_.load(feed_file::recipients, recipients_));
   const std::string later = "office_no,person_id,name,sex,birth_date,protected_from,protected_to\n"
