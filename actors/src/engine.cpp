@@ -461,14 +461,18 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
 
   // Merge: one order whatever the sharding. The claims stay in the parts
   // their SHARDs returned; only their (part, index) is sorted.
-  std::unordered_map<std::string, std::string> use_of;
+  // The tickets come back from the SHARDs that held them (the feed's own
+  // rows would be a third copy), with the use of those they matched.
+  std::vector<match::ticket_use> decided;
   for (uint32_t k = 0; k < parts.size(); ++k) {
     auto& p = parts[k];
     summary.rematched += p.claims.size();
     for (auto& f : p.findings)
       output.findings.push_back(std::move(f));
-    for (auto& u : p.tickets)
-      use_of[u.ticket_id] = u.use_status;
+    decided.insert(decided.end(), std::make_move_iterator(p.tickets.begin()), std::make_move_iterator(p.tickets.end()));
+    output.tickets.insert(output.tickets.end(), std::make_move_iterator(p.ticket_rows.begin()),
+                          std::make_move_iterator(p.ticket_rows.end()));
+    std::vector<match::ticket_row>{}.swap(p.ticket_rows);
     // People no delivery touched keep what the earlier run decided.
     for (auto& c : p.kept) {
       auto prev = inc ? inc->previous.receipts.find(c.receipt_key) : decltype(inc->previous.receipts)::iterator{};
@@ -538,13 +542,15 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   for (auto& s : shards)
     self->send(s, score_atom_v, models);
 
-  for (auto& t : impl_->feed.tickets())
-    output.tickets.push_back(match::to_ticket_row(t));
-  std::sort(output.tickets.begin(), output.tickets.end(),
-            [](const auto& a, const auto& b) { return a.ticket_id < b.ticket_id; });
+  auto by_ticket_id = [](const auto& a, const auto& b) { return a.ticket_id < b.ticket_id; };
+  std::sort(output.tickets.begin(), output.tickets.end(), by_ticket_id);
+  std::sort(decided.begin(), decided.end(), by_ticket_id);
+  auto use = decided.begin();
   for (auto& t : output.tickets) {
-    if (auto u = use_of.find(t.ticket_id); u != use_of.end()) {
-      output.ticket_uses.push_back({t.ticket_id, u->second});
+    while (use != decided.end() && use->ticket_id < t.ticket_id)
+      ++use;
+    if (use != decided.end() && use->ticket_id == t.ticket_id) {
+      output.ticket_uses.push_back(std::move(*use));
       continue;
     }
     // A ticket of an untouched person: used stays used; the rest depends on

@@ -170,7 +170,8 @@ typename Inspector::result_type inspect(Inspector& f, ticket_use& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, match_results& x) {
-  return f(caf::meta::type_name("match_results"), x.receipts, x.tickets, x.findings, x.claims, x.kept);
+  return f(caf::meta::type_name("match_results"), x.receipts, x.tickets, x.findings, x.claims, x.kept,
+           x.ticket_rows);
 }
 
 } // namespace receptor::match

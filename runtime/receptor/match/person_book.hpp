@@ -112,6 +112,9 @@ struct match_results {
   std::vector<finding> findings;        ///< sorted by (receipt_key, ticket_id, code)
   std::vector<claim> claims;            ///< the claims matched, sorted like receipts
   std::vector<claim> kept;              ///< claims of people not asked for (match with `only`)
+  /// Every ticket the book held, in no particular order; filled only by the
+  /// consuming match(), whose owner no longer needs them.
+  std::vector<ticket_row> ticket_rows;
 };
 
 /// The receipts, tickets and protection periods of a slice of people, and the
@@ -146,9 +149,9 @@ public:
   /// person, so the others' outcome cannot change.
   match_results match(uint32_t as_of_month, const std::unordered_set<std::string>* only = nullptr) const&;
 
-  /// The same, moving the claims into the results instead of copying them:
-  /// for an owner done with the book (a SHARD after its checks), which is
-  /// left without claims.
+  /// The same, moving the claims and tickets into the results instead of
+  /// copying them: for an owner done with the book (a SHARD after its
+  /// checks), which is left empty.
   match_results match(uint32_t as_of_month, const std::unordered_set<std::string>* only = nullptr) &&;
 
 private:

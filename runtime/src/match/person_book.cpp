@@ -218,9 +218,9 @@ match_results person_book::match(uint32_t as_of_month, const std::unordered_set<
     out.claims.push_back(take(c));
   for (auto* c : kept)
     out.kept.push_back(take(c));
-  claims_.clear();
-  claim_by_key_.clear();
-  duplicates_.reset();
+  out.ticket_rows = std::move(tickets_);
+  // Spent: its protection periods and schemes go now, not when the SHARD stops.
+  *this = person_book{};
   return out;
 }
 

@@ -85,6 +85,25 @@ TEST_F(book_fixture, a_valid_ticket_matches) {
   EXPECT_EQ(r.tickets.at(0).use_status, "used");
 }
 
+// A SHARD done with its book takes the claims and the tickets out of it
+// instead of copying them; the outcome is the same as the copying match.
+TEST_F(book_fixture, the_consuming_match_hands_over_claims_and_tickets) {
+  book.add_tickets({ticket("T1"), ticket("T2")});
+  book.add_recipients({person()});
+  book.add_claims({receipt("k1")});
+  auto copied = book.match(202406);
+  EXPECT_TRUE(copied.ticket_rows.empty());
+  auto taken = std::move(book).match(202406);
+  ASSERT_EQ(taken.claims.size(), 1u);
+  EXPECT_EQ(taken.claims[0].receipt_key, copied.claims[0].receipt_key);
+  EXPECT_EQ(taken.receipts.at(0).result, copied.receipts.at(0).result);
+  ASSERT_EQ(taken.ticket_rows.size(), 2u);
+  EXPECT_EQ(taken.ticket_rows[0].ticket_id, "T1");
+  EXPECT_EQ(taken.ticket_rows[1].ticket_id, "T2");
+  EXPECT_EQ(taken.tickets.size(), copied.tickets.size());
+  EXPECT_EQ(book.claims(), 0u); // NOLINT(bugprone-use-after-move): the book is left empty, by contract
+}
+
 TEST_F(book_fixture, no_ticket_for_the_month) {
   auto t = ticket();
   t.month = 202405;
