@@ -88,12 +88,6 @@ int run(const std::vector<std::string>& args) {
     return 2;
   }
   actors::engine engine{options};
-  if (store.empty())
-    for (auto& [kind, file] : feed_files)
-      if (auto err = engine.load_feed(kind, file)) {
-        std::fprintf(stderr, "receptor run: %s\n", err.message.c_str());
-        return 2;
-      }
   if (!quiet) {
     // On a terminal the counter is redrawn in place; in a log (the nightly
     // batch) each stage writes one line when it ends, not one per file.
@@ -108,7 +102,8 @@ int run(const std::vector<std::string>& args) {
     });
   }
   std::vector<std::pair<feed::feed_file, std::filesystem::path>> feed_paths(feed_files.begin(), feed_files.end());
-  auto summary = store.empty() ? engine.run(receipts, out) : engine.ingest(store, receipts, feed_paths, out);
+  // The feed loads while the receipts are parsed (store mode reads it from the store).
+  auto summary = store.empty() ? engine.run(receipts, out, feed_paths) : engine.ingest(store, receipts, feed_paths, out);
   engine.close();
   if (!summary) {
     std::fprintf(stderr, "receptor run: %s\n", summary.error_value().message.c_str());

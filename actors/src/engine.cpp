@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstdlib>
+#include <future>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -235,7 +236,8 @@ const engine_options& engine::options() const { return impl_->options; }
 
 error engine::load_feed(feed::feed_file kind, const fs::path& file) { return impl_->feed.load(kind, file); }
 
-expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, const fs::path& out) {
+expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, const fs::path& out,
+                                  const std::vector<std::pair<feed::feed_file, fs::path>>& feed_files) {
   if (!impl_->system)
     return make_error(ec::invalid_argument, "engine is closed");
   for (auto& p : receipt_paths) {
@@ -252,11 +254,12 @@ expected<run_summary> engine::run(const std::vector<fs::path>& receipt_paths, co
   std::vector<input_slot> inputs;
   for (auto& f : files)
     inputs.push_back({f, f.string(), {}, true, {}});
-  return pipeline(std::move(inputs), out, nullptr, nullptr);
+  return pipeline(std::move(inputs), out, nullptr, nullptr, feed_files);
 }
 
 expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs::path& out,
-                                       std::vector<std::vector<match::claim>>* parsed, incremental* inc) {
+                                       std::vector<std::vector<match::claim>>* parsed, incremental* inc,
+                                       const std::vector<std::pair<feed::feed_file, fs::path>>& feed_files) {
   impl_->cancelled = false;
   auto started = std::chrono::steady_clock::now();
   auto& sys = *impl_->system;
@@ -276,6 +279,20 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   if (!setup)
     return setup.error_value();
 
+  // Feed files given to the run load on a thread of their own while the
+  // READERs parse: they need the feed only to identify people.
+  std::future<error> feed_loading;
+  if (!feed_files.empty()) {
+    if (inc != nullptr)
+      return make_error(ec::invalid_argument, "store mode loads the feed from the store");
+    feed_loading = std::async(std::launch::async, [this, &feed_files]() -> error {
+      for (auto& [kind, file] : feed_files)
+        if (auto err = impl_->feed.load(kind, file))
+          return err;
+      return {};
+    });
+  }
+
   caf::scoped_actor self{sys};
   std::vector<caf::actor> shards, readers, all;
   for (uint32_t i = 0; i < shard_count; ++i)
@@ -283,7 +300,8 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   auto aggregator_actor = sys.spawn(aggregator, *setup);
   auto reader_count = std::max<uint32_t>(1, opts.threads);
   for (uint32_t i = 0; i < reader_count; ++i)
-    readers.push_back(sys.spawn(reader, shards, feed, opts.batch_size, opts.window, inc != nullptr));
+    readers.push_back(
+      sys.spawn(reader, shards, feed, opts.batch_size, opts.window, inc != nullptr, !feed_loading.valid()));
   auto writer_actor = sys.spawn<caf::detached>(writer);
   all = shards;
   all.insert(all.end(), readers.begin(), readers.end());
@@ -300,26 +318,30 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
 
   // Tickets, protection periods and the offices with a feed, each to the
   // SHARD of its person.
-  std::vector<ticket_batch> tickets(shard_count);
-  std::vector<recipient_batch> periods(shard_count);
-  std::vector<scheme_batch> schemes(shard_count);
-  std::set<std::string> office_set; // a few dozen offices, not one per ticket
-  for (auto& t : impl_->feed.tickets()) {
-    tickets[match::shard_of(t.office_no, t.person_id, shard_count)].rows.push_back(match::to_ticket_row(t));
-    office_set.insert(t.office_no);
-  }
-  std::vector<std::string> offices(office_set.begin(), office_set.end());
-  for (auto& r : impl_->feed.recipients())
-    periods[match::shard_of(r.office_no, r.person_id, shard_count)].rows.push_back(match::to_recipient_row(r));
-  for (auto& o : impl_->feed.other_schemes())
-    schemes[match::shard_of(o.office_no, o.person_id, shard_count)].rows.push_back(
-      {o.office_no, o.person_id, law_of(o.law_no), o.valid_from, o.valid_to});
-  for (uint32_t s = 0; s < shard_count; ++s) {
-    self->send(shards[s], office_list{offices});
-    self->send(shards[s], std::move(tickets[s]));
-    self->send(shards[s], std::move(periods[s]));
-    self->send(shards[s], std::move(schemes[s]));
-  }
+  auto distribute_feed = [&] {
+    std::vector<ticket_batch> tickets(shard_count);
+    std::vector<recipient_batch> periods(shard_count);
+    std::vector<scheme_batch> schemes(shard_count);
+    std::set<std::string> office_set; // a few dozen offices, not one per ticket
+    for (auto& t : impl_->feed.tickets()) {
+      tickets[match::shard_of(t.office_no, t.person_id, shard_count)].rows.push_back(match::to_ticket_row(t));
+      office_set.insert(t.office_no);
+    }
+    std::vector<std::string> offices(office_set.begin(), office_set.end());
+    for (auto& r : impl_->feed.recipients())
+      periods[match::shard_of(r.office_no, r.person_id, shard_count)].rows.push_back(match::to_recipient_row(r));
+    for (auto& o : impl_->feed.other_schemes())
+      schemes[match::shard_of(o.office_no, o.person_id, shard_count)].rows.push_back(
+        {o.office_no, o.person_id, law_of(o.law_no), o.valid_from, o.valid_to});
+    for (uint32_t s = 0; s < shard_count; ++s) {
+      self->send(shards[s], office_list{offices});
+      self->send(shards[s], std::move(tickets[s]));
+      self->send(shards[s], std::move(periods[s]));
+      self->send(shards[s], std::move(schemes[s]));
+    }
+  };
+  if (!feed_loading.valid())
+    distribute_feed();
 
   run_summary summary;
   summary.out = out;
@@ -371,6 +393,19 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
     }
   }
 
+  // The feed is in: SHARDs get its rows, READERs identify what they parked.
+  std::vector<decltype(self->request(readers.front(), caf::infinite, feed_ready_atom_v))> parked_routing;
+  auto feed_loaded = [&] {
+    if (auto err = feed_loading.get()) {
+      if (!failure)
+        failure = std::move(err);
+      return;
+    }
+    distribute_feed();
+    for (auto& r : readers)
+      parked_routing.push_back(self->request(r, caf::infinite, feed_ready_atom_v));
+  };
+
   // READ: at most one file per READER at a time.
   auto read_start = std::chrono::steady_clock::now();
   size_t next = 0, finished = 0, in_flight = 0;
@@ -391,6 +426,8 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
     }
     if (impl_->cancelled && in_flight == 0)
       break;
+    if (feed_loading.valid() && feed_loading.wait_for(std::chrono::seconds{0}) == std::future_status::ready)
+      feed_loaded();
     self->receive(
       [&](file_done& done) {
         --in_flight;
@@ -414,6 +451,14 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
       },
       on_down, on_error);
   }
+  if (feed_loading.valid()) {
+    if (failure)
+      feed_loading.wait();
+    else
+      feed_loaded(); // every file was parsed before the feed was in
+  }
+  for (auto& routing : parked_routing)
+    routing.receive([&](uint64_t parked) { summary.parked += parked; }, on_error);
   if (impl_->cancelled && !failure)
     failure = make_error(ec::invalid_argument, "run cancelled");
   if (failure) {

@@ -16,12 +16,14 @@ namespace receptor::actors {
 
 namespace {
 
-// One file's batches on their way to the SHARDs.
+// One file's batches (or the parked claims') on their way to the SHARDs.
 struct delivery {
   std::deque<std::pair<uint32_t, claim_batch>> pending;
   size_t in_flight = 0;
   bool failed = false;
   file_done done;
+  uint64_t parked = 0; // the answer to feed_ready_atom, when it is one
+  bool answers_feed_ready = false;
   caf::response_promise promise;
 };
 
@@ -73,8 +75,21 @@ expected<model::receipt_batch> read_receipts(const std::string& path, const uke:
   return batch;
 }
 
-file_done read_one(const reader_state& st, uint32_t file, const std::string& path,
-                   std::vector<std::vector<match::claim>>& routed) {
+// Identifies each claim's person through the feed and sorts the claims by
+// the SHARD that owns that person.
+void route(const reader_state& st, std::vector<match::claim>& claims, file_done& done,
+           std::vector<std::vector<match::claim>>& routed) {
+  routed.assign(st.shards.size(), {});
+  for (auto& c : claims) {
+    match::identify(c, *st.feed);
+    if (st.list_people)
+      done.people.push_back(match::person_key(c));
+    routed[match::shard_of(c, static_cast<uint32_t>(st.shards.size()))].push_back(std::move(c));
+  }
+}
+
+// Parses a file into `claims`; what the ENGINE learns of it goes in the result.
+file_done read_one(uint32_t file, const std::string& path, std::vector<match::claim>& claims) {
   file_done done;
   done.file = file;
   done.input.path = path;
@@ -95,16 +110,24 @@ file_done read_one(const reader_state& st, uint32_t file, const std::string& pat
   for (size_t i = 0; i < q.size(); ++i)
     done.quarantine.push_back({path, q.line[i], q.reason[i], to_utf8(batch->view(q.raw[i]), batch->encoding)});
   // Keys of receipts without a 検索番号 carry their file's identity.
-  auto claims = match::extract_claims(*batch, file, std::string_view{done.input.sha256}.substr(0, 16));
-  routed.assign(st.shards.size(), {});
-  for (auto& c : claims) {
+  claims = match::extract_claims(*batch, file, std::string_view{done.input.sha256}.substr(0, 16));
+  for (auto& c : claims)
     done.max_month = std::max(done.max_month, c.month);
-    match::identify(c, *st.feed);
-    if (st.list_people)
-      done.people.push_back(match::person_key(c));
-    routed[match::shard_of(c, static_cast<uint32_t>(st.shards.size()))].push_back(std::move(c));
-  }
   return done;
+}
+
+// Cuts each SHARD's claims into batches of batch_size.
+void cut_batches(const reader_state& st, std::vector<std::vector<match::claim>>& routed, delivery& d) {
+  for (uint32_t s = 0; s < routed.size(); ++s) {
+    auto& claims = routed[s];
+    for (size_t at = 0; at < claims.size(); at += st.batch_size) {
+      claim_batch b;
+      auto end = std::min(claims.size(), at + st.batch_size);
+      b.claims.assign(std::make_move_iterator(claims.begin() + static_cast<long>(at)),
+                      std::make_move_iterator(claims.begin() + static_cast<long>(end)));
+      d.pending.emplace_back(s, std::move(b));
+    }
+  }
 }
 
 void send_next(caf::stateful_actor<reader_state>* self, std::shared_ptr<delivery> d) {
@@ -125,36 +148,56 @@ void send_next(caf::stateful_actor<reader_state>* self, std::shared_ptr<delivery
           }
         });
   }
-  if (!d->failed && d->in_flight == 0 && d->pending.empty() && d->promise.pending())
-    d->promise.deliver(std::move(d->done));
+  if (!d->failed && d->in_flight == 0 && d->pending.empty() && d->promise.pending()) {
+    if (d->answers_feed_ready)
+      d->promise.deliver(d->parked);
+    else
+      d->promise.deliver(std::move(d->done));
+  }
 }
 
 } // namespace
 
 caf::behavior reader(caf::stateful_actor<reader_state>* self, std::vector<caf::actor> shards,
                      std::shared_ptr<const feed::office_feed> feed, size_t batch_size, size_t window,
-                     bool list_people) {
+                     bool list_people, bool feed_ready) {
   self->state.list_people = list_people;
+  self->state.feed_ready = feed_ready;
   self->state.shards = std::move(shards);
   self->state.feed = std::move(feed);
   self->state.batch_size = batch_size == 0 ? 1 : batch_size;
   self->state.window = window == 0 ? 1 : window;
   return {
     [=](read_atom, uint32_t file, const std::string& path) -> caf::response_promise {
-      std::vector<std::vector<match::claim>> routed;
+      auto& st = self->state;
+      std::vector<match::claim> claims;
       auto d = std::make_shared<delivery>();
-      d->done = read_one(self->state, file, path, routed);
-      // Cut each shard's claims into batches of batch_size.
-      for (uint32_t s = 0; s < routed.size(); ++s) {
-        auto& claims = routed[s];
-        for (size_t at = 0; at < claims.size(); at += self->state.batch_size) {
-          claim_batch b;
-          auto end = std::min(claims.size(), at + self->state.batch_size);
-          b.claims.assign(std::make_move_iterator(claims.begin() + static_cast<long>(at)),
-                          std::make_move_iterator(claims.begin() + static_cast<long>(end)));
-          d->pending.emplace_back(s, std::move(b));
-        }
+      d->done = read_one(file, path, claims);
+      d->promise = self->make_response_promise();
+      auto promise = d->promise;
+      if (!st.feed_ready) {
+        // Parsing overlaps the feed's load; identifying a person needs it.
+        st.parked.insert(st.parked.end(), std::make_move_iterator(claims.begin()),
+                         std::make_move_iterator(claims.end()));
+        d->promise.deliver(std::move(d->done));
+        return promise;
       }
+      std::vector<std::vector<match::claim>> routed;
+      route(st, claims, d->done, routed);
+      cut_batches(st, routed, *d);
+      send_next(self, d);
+      return promise;
+    },
+    [=](feed_ready_atom) -> caf::response_promise {
+      auto& st = self->state;
+      st.feed_ready = true;
+      auto d = std::make_shared<delivery>();
+      d->answers_feed_ready = true;
+      d->parked = st.parked.size();
+      std::vector<std::vector<match::claim>> routed;
+      route(st, st.parked, d->done, routed);
+      std::vector<match::claim>{}.swap(st.parked);
+      cut_batches(st, routed, *d);
       d->promise = self->make_response_promise();
       auto promise = d->promise;
       send_next(self, d);

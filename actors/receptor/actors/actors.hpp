@@ -53,14 +53,20 @@ struct reader_state {
   size_t batch_size = 2048;
   size_t window = 8;
   bool list_people = false; ///< fill file_done::people (store mode: who a delivery touches)
+  /// False while the ENGINE still loads the feed: files are parsed, and
+  /// their claims parked until (feed_ready_atom) says they can be identified.
+  bool feed_ready = true;
+  std::vector<match::claim> parked;
   static inline const char* name = "reader";
 };
 
 /// Handles (read_atom, file index, path) → file_done, once every batch of
-/// the file is taken by its SHARD.
+/// the file is taken by its SHARD (or, before the feed is ready, once the
+/// file is parsed), and (feed_ready_atom) → number of parked claims, once
+/// they are all taken.
 caf::behavior reader(caf::stateful_actor<reader_state>* self, std::vector<caf::actor> shards,
                      std::shared_ptr<const feed::office_feed> feed, size_t batch_size, size_t window,
-                     bool list_people);
+                     bool list_people, bool feed_ready);
 
 /// The WRITER: the only owner of an HDF5 file. Spawned detached, since
 /// HDF5 calls block. Handles (write_atom, write_request) → true.

@@ -59,6 +59,9 @@ struct run_summary {
   /// so this stays under readers × window plus the few setup messages,
   /// however many files a run reads.
   uint64_t peak_shard_mailbox = 0;
+  /// Receipts parsed before the feed given to run() was loaded, and
+  /// identified once it was (the overlap of the two).
+  uint64_t parked = 0;
 };
 
 /// The ENGINE: owns the actor system, the office's feed and the SHARDs'
@@ -76,7 +79,10 @@ public:
 
   /// Reads the receipt files (files, or folders searched for them), matches
   /// them against the feed and writes the result file `out` atomically.
-  expected<run_summary> run(const std::vector<std::filesystem::path>& receipts, const std::filesystem::path& out);
+  /// `feed_files` are loaded first, as by load_feed(), but on a thread of
+  /// their own while the receipts are parsed; a load error ends the run.
+  expected<run_summary> run(const std::vector<std::filesystem::path>& receipts, const std::filesystem::path& out,
+                            const std::vector<std::pair<feed::feed_file, std::filesystem::path>>& feed_files = {});
 
   /// Store mode, the nightly batch: adds the given deliveries to the store
   /// in `store_dir` (a delivery already held, by content hash, is skipped),
@@ -128,7 +134,8 @@ private:
   // Reads, routes, matches and writes; collects the claims of the files it
   // read into `parsed` (by input index) when given.
   expected<run_summary> pipeline(std::vector<input_slot> inputs, const std::filesystem::path& out,
-                                 std::vector<std::vector<match::claim>>* parsed, incremental* inc);
+                                 std::vector<std::vector<match::claim>>* parsed, incremental* inc,
+                                 const std::vector<std::pair<feed::feed_file, std::filesystem::path>>& feed_files = {});
 
   // The thresholds and masters of this engine's runs, loaded once.
   expected<check_setup> check_setup_for_run();

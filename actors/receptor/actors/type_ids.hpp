@@ -28,6 +28,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(receptor, caf::first_custom_type_id)
 
   // READER: read a file (index, path) and route its receipts to the SHARDs.
   CAF_ADD_ATOM(receptor, receptor::actors, read_atom, "read")
+  // READER: the feed is loaded; identify and route the claims parked until then.
+  CAF_ADD_ATOM(receptor, receptor::actors, feed_ready_atom, "feedready")
   // SHARD: match everything held; the argument is the as-of month.
   CAF_ADD_ATOM(receptor, receptor::actors, match_atom, "match")
   // WRITER: write a result file.

@@ -61,7 +61,9 @@ struct run_output {
 /// Writes the result file: temp file in the same folder, atomic rename.
 /// Tables: receipts, tickets, findings, quarantine, summary, scores_person
 /// and scores_institution (with one `f_<feature>` column per feature).
-error write_results(const std::filesystem::path& path, const run_output& run);
+/// Consumes `run`: the receipts table takes the claims' values as it
+/// releases them, so a national month is not held twice while it is written.
+error write_results(const std::filesystem::path& path, run_output run);
 
 /// What an earlier run decided, read back from its result file: the outcome
 /// of the receipts and tickets a new run does not need to match again.

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iterator>
 #include <limits>
@@ -45,7 +46,9 @@ struct table_builder {
   }
 };
 
-column_table receipts_table(const run_output& run, error& err) {
+// Consumes the claims and their matches: each gives up its heap as its
+// values are taken, so the table does not sit beside a second copy of them.
+column_table receipts_table(run_output& run, error& err) {
   table_builder t;
   string_array key, file, kind, office, recipient, person, month, institution, status, ticket;
   std::vector<uint32_t> line;
@@ -75,7 +78,12 @@ column_table receipts_table(const run_output& run, error& err) {
     ticket.push_back(m.ticket_id);
     type.push_back(c.receipt_type);
     care_days.push_back(c.care_days);
+    c = match::claim{};
+    m = match::receipt_match{};
   }
+  run.claims = {};
+  run.receipts = {};
+  run.order = {};
   t.add("receipt_key", std::move(key));
   t.add("source_file", std::move(file));
   t.add("source_line", std::move(line));
@@ -448,7 +456,7 @@ expected<std::string> sha256_file(const std::filesystem::path& path) {
   return privacy::hex_encode(digest, len);
 }
 
-error write_results(const std::filesystem::path& path, const run_output& run) {
+error write_results(const std::filesystem::path& path, run_output run) {
   // Identifier columns are sealed under a data key of this file (docs/privacy.md).
   auto master = privacy::master_key::load();
   if (!master)
@@ -468,21 +476,32 @@ error write_results(const std::filesystem::path& path, const run_output& run) {
     return err;
   if (auto err = sealer->write_key(writer))
     return err;
-  using builder = column_table (*)(const run_output&, error&);
-  static constexpr std::pair<const char*, builder> tables[] = {
-    {"receipts", receipts_table}, {"tickets", tickets_table}, {"findings", findings_table},
-    {"quarantine", quarantine_table}, {"summary", summary_table},
-    {"scores_person", person_scores_table}, {"scores_institution", institution_scores_table}};
+  // The summary reads the claims, so it is built before the receipts table
+  // consumes them; it is written in its place among the tables.
+  error summary_error;
+  auto summary = summary_table(run, summary_error);
+  using builder = std::function<column_table(error&)>;
+  auto from = [&run](column_table (*make)(const run_output&, error&)) {
+    return builder{[&run, make](error& err) { return make(run, err); }};
+  };
+  const std::pair<const char*, builder> tables[] = {
+    {"receipts", [&run](error& err) { return receipts_table(run, err); }},
+    {"tickets", from(tickets_table)},
+    {"findings", from(findings_table)},
+    {"quarantine", from(quarantine_table)},
+    {"summary", [&](error& err) { err = std::move(summary_error); return std::move(summary); }},
+    {"scores_person", from(person_scores_table)},
+    {"scores_institution", from(institution_scores_table)}};
   struct sealed_table {
     column_table table;
     std::vector<std::string> sealed;
     error err;
   };
-  auto build = [&run, &sealer](size_t i) {
-    auto [name, make] = tables[i];
+  auto build = [&tables, &sealer](size_t i) {
+    auto& [name, make] = tables[i];
     sealed_table out;
     error err;
-    out.table = make(run, err);
+    out.table = make(err);
     if (!err) {
       auto sealed = sealer->seal(name, out.table);
       if (sealed)

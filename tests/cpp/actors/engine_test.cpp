@@ -175,6 +175,49 @@ TEST_F(engine_fixture, results_do_not_depend_on_shards_or_threads) {
   EXPECT_GT(reference["scores_person"].size(), 1000u);
 }
 
+// Feed files handed to run() load while the READERs parse, which park
+// their claims until the feed is in: the tables equal those of a feed
+// loaded beforehand. One receipt per batch, so parked claims are many
+// batches; a feed that fails to load ends the run, naming its file.
+TEST_F(engine_fixture, a_feed_loaded_during_the_run_gives_the_same_tables) {
+  auto before = dir_ / "feed_before.h5";
+  ASSERT_TRUE(run(8, 2, before).has_value());
+  // People of another office without a receipt change no table, and make
+  // the feed slow enough to load that the READERs park what they parse.
+  auto others = dir_ / "other_office_recipients.csv";
+  {
+    std::ofstream r(others);
+    r << "office_no,person_id,name,sex,birth_date,protected_from\n";
+    for (int i = 0; i < 300000; ++i)
+      r << "12131017,Q" << i << ",名前,1,1960-04-01,2020-01-01\n";
+  }
+  actors::engine_options options;
+  options.shards = 8;
+  options.threads = 2;
+  options.batch_size = 1;
+  actors::engine engine{options};
+  auto during = dir_ / "feed_during.h5";
+  auto summary = engine.run({dir_ / "month"}, during,
+                            {{feed::feed_file::recipients, others},
+                             {feed::feed_file::recipients, dir_ / "recipients.csv"},
+                             {feed::feed_file::tickets, dir_ / "tickets.csv"}});
+  ASSERT_TRUE(summary.has_value()) << summary.error_value().message;
+  EXPECT_EQ(summary->receipts, 3000u);
+  EXPECT_GT(summary->parked, 0u);
+  EXPECT_EQ(engine.feed().files().size(), 3u);
+  EXPECT_TRUE(engine.feed().quarantine().empty());
+  for (auto table : {"receipts", "tickets", "findings", "quarantine", "summary", "scores_person", "scores_institution"})
+    EXPECT_EQ(dump(during, table), dump(before, table)) << table;
+
+  actors::engine failing{options};
+  auto broken = failing.run({dir_ / "month"}, dir_ / "broken.h5",
+                            {{feed::feed_file::tickets, dir_ / "no-such-tickets.csv"}});
+  ASSERT_FALSE(broken.has_value());
+  EXPECT_NE(broken.error_value().message.find("no-such-tickets.csv"), std::string::npos)
+    << broken.error_value().message;
+  EXPECT_FALSE(fs::exists(dir_ / "broken.h5"));
+}
+
 // The SHARDs score with models the AGGREGATOR fitted from every shard's
 // values: the scores equal fitting and scoring everyone in one process.
 TEST_F(engine_fixture, scores_equal_a_single_process_computation) {
