@@ -64,6 +64,22 @@ error write_covered(const fs::path& store_dir, const delivery_store& store) {
   return privacy::write_file_atomically(store_dir / covered_name, text);
 }
 
+// Rows with a ticket_id in its order. Rows of several strings are sorted
+// as pointers and moved once, not swapped in place at every step.
+template <class Row>
+void sort_by_ticket_id(std::vector<Row>& rows) {
+  std::vector<Row*> order;
+  order.reserve(rows.size());
+  for (auto& r : rows)
+    order.push_back(&r);
+  std::sort(order.begin(), order.end(), [](const Row* a, const Row* b) { return a->ticket_id < b->ticket_id; });
+  std::vector<Row> sorted;
+  sorted.reserve(rows.size());
+  for (auto* r : order)
+    sorted.push_back(std::move(*r));
+  rows = std::move(sorted);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -587,9 +603,8 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   for (auto& s : shards)
     self->send(s, score_atom_v, models);
 
-  auto by_ticket_id = [](const auto& a, const auto& b) { return a.ticket_id < b.ticket_id; };
-  std::sort(output.tickets.begin(), output.tickets.end(), by_ticket_id);
-  std::sort(decided.begin(), decided.end(), by_ticket_id);
+  sort_by_ticket_id(output.tickets);
+  sort_by_ticket_id(decided);
   auto use = decided.begin();
   for (auto& t : output.tickets) {
     while (use != decided.end() && use->ticket_id < t.ticket_id)
