@@ -14,10 +14,8 @@
 
 namespace receptor::actors {
 
-namespace {
-
 // One file's batches (or the parked claims') on their way to the SHARDs.
-struct delivery {
+struct reader_delivery {
   std::deque<std::pair<uint32_t, claim_batch>> pending;
   size_t in_flight = 0;
   bool failed = false;
@@ -26,6 +24,10 @@ struct delivery {
   bool answers_feed_ready = false;
   caf::response_promise promise;
 };
+
+namespace {
+
+using delivery = reader_delivery;
 
 // What changes when a file is written to: a cheap stand-in for hashing it
 // a second time (which cost a whole extra pass over every delivery).
@@ -130,30 +132,58 @@ void cut_batches(const reader_state& st, std::vector<std::vector<match::claim>>&
   }
 }
 
-void send_next(caf::stateful_actor<reader_state>* self, std::shared_ptr<delivery> d) {
-  while (!d->failed && d->in_flight < self->state.window && !d->pending.empty()) {
+// Answers a delivery once its last batch is taken.
+void finish_if_done(caf::stateful_actor<reader_state>* self, const std::shared_ptr<delivery>& d) {
+  if (d->failed || d->in_flight != 0 || !d->pending.empty() || !d->promise.pending())
+    return;
+  if (d->answers_feed_ready)
+    d->promise.deliver(d->parked);
+  else
+    d->promise.deliver(std::move(d->done));
+  auto& queue = self->state.deliveries;
+  queue.erase(std::remove(queue.begin(), queue.end(), d), queue.end());
+}
+
+// Sends batches, oldest delivery first, while the READER has fewer than
+// `window` in flight: the window spans every file the READER holds.
+void send_next(caf::stateful_actor<reader_state>* self) {
+  auto& st = self->state;
+  for (size_t i = 0; i < st.deliveries.size() && st.in_flight < st.window;) {
+    auto d = st.deliveries[i];
+    if (d->failed || d->pending.empty()) {
+      ++i;
+      continue;
+    }
     auto [target, batch] = std::move(d->pending.front());
     d->pending.pop_front();
     ++d->in_flight;
-    self->request(self->state.shards[target], caf::infinite, std::move(batch))
+    ++st.in_flight;
+    self->request(st.shards[target], caf::infinite, std::move(batch))
       .then(
         [=](uint64_t) {
           --d->in_flight;
-          send_next(self, d);
+          --self->state.in_flight;
+          finish_if_done(self, d);
+          send_next(self);
         },
         [=](caf::error& err) {
+          --d->in_flight;
+          --self->state.in_flight;
           if (!d->failed) {
             d->failed = true;
             d->promise.deliver(std::move(err));
+            auto& queue = self->state.deliveries;
+            queue.erase(std::remove(queue.begin(), queue.end(), d), queue.end());
           }
         });
   }
-  if (!d->failed && d->in_flight == 0 && d->pending.empty() && d->promise.pending()) {
-    if (d->answers_feed_ready)
-      d->promise.deliver(d->parked);
-    else
-      d->promise.deliver(std::move(d->done));
-  }
+}
+
+// Queues a delivery behind those the READER still sends.
+void start(caf::stateful_actor<reader_state>* self, std::shared_ptr<delivery> d) {
+  self->state.deliveries.push_back(d);
+  finish_if_done(self, d); // a file without claims
+  send_next(self);
 }
 
 } // namespace
@@ -185,7 +215,7 @@ caf::behavior reader(caf::stateful_actor<reader_state>* self, std::vector<caf::a
       std::vector<std::vector<match::claim>> routed;
       route(st, claims, d->done, routed);
       cut_batches(st, routed, *d);
-      send_next(self, d);
+      start(self, d);
       return promise;
     },
     [=](feed_ready_atom) -> caf::response_promise {
@@ -200,7 +230,7 @@ caf::behavior reader(caf::stateful_actor<reader_state>* self, std::vector<caf::a
       cut_batches(st, routed, *d);
       d->promise = self->make_response_promise();
       auto promise = d->promise;
-      send_next(self, d);
+      start(self, d);
       return promise;
     },
   };

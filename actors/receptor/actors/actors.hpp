@@ -47,6 +47,8 @@ caf::behavior aggregator(caf::event_based_actor* self, check_setup setup);
 
 /// A READER parses one file at a time, finds the person behind each receipt
 /// and routes batches to the SHARDs, at most `window` batches in flight.
+struct reader_delivery;
+
 struct reader_state {
   std::vector<caf::actor> shards;
   std::shared_ptr<const feed::office_feed> feed;
@@ -57,6 +59,10 @@ struct reader_state {
   /// their claims parked until (feed_ready_atom) says they can be identified.
   bool feed_ready = true;
   std::vector<match::claim> parked;
+  /// Files (or parked claims) still being sent, oldest first, and the
+  /// batches in flight over all of them: at most `window`.
+  std::vector<std::shared_ptr<reader_delivery>> deliveries;
+  size_t in_flight = 0;
   static inline const char* name = "reader";
 };
 

@@ -127,7 +127,9 @@ public:
   void offices_with_tickets(std::vector<std::string> offices);
   void add_tickets(std::vector<ticket_row> rows);
   void add_recipients(std::vector<recipient_row> rows);
-  /// A claim with the key of an earlier one replaces it (a resubmission).
+  /// A claim with the key of another replaces it if it comes later in the
+  /// run's inputs (source file, then line): a resubmission. Arrival order
+  /// does not matter.
   void add_claims(std::vector<claim> claims);
 
   /// Other schemes people hold (other_schemes.csv), read by the checks.

@@ -159,10 +159,15 @@ void person_book::add_claims(std::vector<claim> claims) {
   duplicates_.reset();
   for (auto& c : claims) {
     auto [it, fresh] = claim_by_key_.emplace(c.receipt_key, claims_.size());
-    if (fresh)
+    if (fresh) {
       claims_.push_back(std::move(c));
-    else
-      claims_[it->second] = std::move(c); // a resubmission replaces its original
+      continue;
+    }
+    // A resubmission replaces its original: the claim of the later input
+    // (file, then line) wins, whichever READER delivered first.
+    auto& held = claims_[it->second];
+    if (std::tie(c.source_file, c.source_line) > std::tie(held.source_file, held.source_line))
+      held = std::move(c);
   }
 }
 

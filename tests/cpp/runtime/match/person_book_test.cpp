@@ -199,19 +199,28 @@ TEST_F(book_fixture, duplicate_claim_but_not_a_resubmission) {
   EXPECT_EQ(r.receipts.at(0).receipt_key, "k1");
   EXPECT_EQ(status_of(r, 0), status::matched);
   EXPECT_EQ(status_of(r, 1), status::duplicate_claim);
-  // A resubmission carries the original's key and replaces it.
-  person_book other;
-  other.offices_with_tickets({office});
-  other.add_tickets({ticket()});
-  other.add_recipients({person()});
+  // A resubmission carries the original's key and replaces it: the claim
+  // of the later input wins, in whichever order READERs delivered them.
   auto again = receipt("k1");
+  again.source_file = 1;
   again.points = 99;
-  other.add_claims({receipt("k1")});
-  other.add_claims({again});
-  auto r2 = other.match(202406);
-  ASSERT_EQ(r2.receipts.size(), 1u);
-  EXPECT_EQ(r2.claims.at(0).points, 99);
-  EXPECT_EQ(r2.receipts.at(0).result, status::matched);
+  for (bool later_first : {false, true}) {
+    person_book other;
+    other.offices_with_tickets({office});
+    other.add_tickets({ticket()});
+    other.add_recipients({person()});
+    if (later_first) {
+      other.add_claims({again});
+      other.add_claims({receipt("k1")});
+    } else {
+      other.add_claims({receipt("k1")});
+      other.add_claims({again});
+    }
+    auto r2 = other.match(202406);
+    ASSERT_EQ(r2.receipts.size(), 1u);
+    EXPECT_EQ(r2.claims.at(0).points, 99) << (later_first ? "later first" : "later last");
+    EXPECT_EQ(r2.receipts.at(0).result, status::matched);
+  }
 }
 
 TEST_F(book_fixture, insurance_contradicts_the_ticket) {
