@@ -40,6 +40,8 @@ constexpr hsize_t max_chunk_rows = 65536;
 constexpr unsigned deflate_level = 1;
 // Threads that deflate a column's chunks at once.
 constexpr unsigned max_deflate_threads = 4;
+// Bytes of padded chunk copies (text, last chunks) compressed per round.
+constexpr size_t copied_bytes_per_round = 32u << 20;
 // Text columns whose longest value fits in this many bytes are stored as
 // fixed-width UTF-8 (NUL-padded): writing one costs a memcpy per value, where
 // a variable-length string costs a global-heap insert that HDF5 never
@@ -295,6 +297,9 @@ struct dataset_plan {
   bool shuffle;
   /// anndata encoding-type: `array` or `string-array`.
   const char* encoding;
+  /// fill() points into the column itself, valid after later calls (numbers,
+  /// booleans); text is padded into a buffer each call reuses.
+  bool stable_fill = false;
 };
 
 /// Writes the columns of one table. Every dataset of the table gets the
@@ -340,13 +345,13 @@ private:
   error write_numbers(hid_t parent, const where& at, const char* name, const T* data) {
     auto fill = [data](hsize_t begin, hsize_t) { return static_cast<const void*>(data + begin); };
     auto types = h5_types<T>();
-    dataset_plan plan{types.file, types.memory, sizeof(T) > 1, "array"};
+    dataset_plan plan{types.file, types.memory, sizeof(T) > 1, "array", true};
     return write_dataset(parent, at, name, plan, fill);
   }
 
   error write_bools(hid_t parent, const where& at, const char* name, const bool_array& xs) {
     auto fill = [&xs](hsize_t begin, hsize_t) { return static_cast<const void*>(xs.data() + begin); };
-    dataset_plan plan{ctx_.boolean.get(), ctx_.boolean.get(), false, "array"};
+    dataset_plan plan{ctx_.boolean.get(), ctx_.boolean.get(), false, "array", true};
     return write_dataset(parent, at, name, plan, fill);
   }
 
@@ -454,22 +459,31 @@ private:
       return failure(at, "direct chunk write: memory and file types differ");
     auto threads = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, max_deflate_threads);
     auto chunks = static_cast<size_t>((rows_ + chunk_ - 1) / chunk_);
-    // A few chunks per round bound the memory: a national month's column
-    // is dozens of chunks.
-    size_t round = 2 * threads;
-    std::vector<std::vector<unsigned char>> raw(round), packed(round);
+    const size_t chunk_bytes = chunk_ * element;
+    // Whole chunks of numbers are compressed straight from the column, all
+    // at once. Text is padded into copies, and the last chunk of any column
+    // is zero-filled to full size: rounds of those bound the memory, since a
+    // national month's column is dozens of chunks.
+    size_t round = plan.stable_fill ? chunks : std::max<size_t>(threads, copied_bytes_per_round / chunk_bytes);
+    std::vector<std::vector<unsigned char>> raw(std::min(round, chunks)), packed(raw.size());
+    std::vector<const unsigned char*> source(raw.size());
     for (size_t first = 0; first < chunks; first += round) {
       auto n = std::min(round, chunks - first);
       for (size_t k = 0; k < n; ++k) {
         auto begin = static_cast<hsize_t>(first + k) * chunk_;
         auto count = std::min(chunk_, rows_ - begin);
+        auto* rows = static_cast<const unsigned char*>(fill(begin, count));
+        if (plan.stable_fill && count == chunk_) {
+          source[k] = rows;
+          continue;
+        }
         // Every stored chunk is whole; the rows past the end are zero.
-        raw[k].assign(chunk_ * element, 0);
-        std::memcpy(raw[k].data(), fill(begin, count), count * element);
+        raw[k].assign(chunk_bytes, 0);
+        std::memcpy(raw[k].data(), rows, count * element);
+        source[k] = raw[k].data();
       }
       run_parallel(n, threads, [&](size_t k) {
-        packed[k] = deflate_chunk(raw[k].data(), raw[k].size(), element, plan.shuffle,
-                                  static_cast<int>(deflate_level));
+        packed[k] = deflate_chunk(source[k], chunk_bytes, element, plan.shuffle, static_cast<int>(deflate_level));
       });
       for (size_t k = 0; k < n; ++k) {
         hsize_t offset = static_cast<hsize_t>(first + k) * chunk_;
