@@ -291,12 +291,9 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
   auto feed = std::shared_ptr<const feed::office_feed>(&impl_->feed, [](const feed::office_feed*) {});
   auto shard_count = opts.shards == 0 ? 1u : opts.shards;
 
-  auto setup = check_setup_for_run();
-  if (!setup)
-    return setup.error_value();
-
   // Feed files given to the run load on a thread of their own while the
-  // READERs parse: they need the feed only to identify people.
+  // masters load and the READERs parse: they need the feed only to
+  // identify people.
   std::future<error> feed_loading;
   if (!feed_files.empty()) {
     if (inc != nullptr)
@@ -308,6 +305,10 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
       return {};
     });
   }
+
+  auto setup = check_setup_for_run();
+  if (!setup)
+    return setup.error_value();
 
   caf::scoped_actor self{sys};
   std::vector<caf::actor> shards, readers, all;
