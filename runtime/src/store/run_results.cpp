@@ -4,14 +4,17 @@
 
 #include <openssl/evp.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <exception>
 #include <fstream>
 #include <functional>
 #include <future>
 #include <iterator>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <tuple>
 
 #include "receptor/checks/person_checks.hpp"
@@ -513,22 +516,47 @@ error write_results(const std::filesystem::path& path, run_output run) {
       out.err = make_error(err.code, std::string{name} + ": " + err.message);
     return out;
   };
-  // HDF5 takes one thread; building and sealing the next two tables on
-  // threads of their own overlaps them with it (the write stage was serial).
+  // HDF5 takes one thread. The next two tables are built and sealed on
+  // threads of their own meanwhile, and each is written as soon as it is
+  // ready: the receipts table takes longest to build, and the others need
+  // not wait behind it (readers find tables by name, not by their order).
   constexpr size_t count = std::size(tables), ahead = 2;
-  std::deque<std::future<sealed_table>> building;
+  std::vector<sealed_table> built(count);
+  std::mutex mutex;
+  std::condition_variable finished;
+  std::deque<size_t> ready;
+  std::vector<std::future<void>> building; // last: its destructor waits for every build
   size_t launched = 0;
-  auto launch = [&] { building.push_back(std::async(std::launch::async, build, launched++)); };
-  while (launched < count && building.size() < ahead)
+  auto launch = [&] {
+    building.push_back(std::async(std::launch::async, [&, i = launched++] {
+      sealed_table table;
+      try {
+        table = build(i);
+      } catch (const std::exception& e) {
+        table.err = make_error(ec::unexpected, std::string{tables[i].first} + ": " + e.what());
+      }
+      std::lock_guard lock{mutex};
+      built[i] = std::move(table);
+      ready.push_back(i);
+      finished.notify_one();
+    }));
+  };
+  while (launched < count && launched < ahead)
     launch();
-  for (size_t i = 0; i < count; ++i) {
-    auto ready = building.front().get();
-    building.pop_front();
+  for (size_t written = 0; written < count; ++written) {
+    size_t i = 0;
+    {
+      std::unique_lock lock{mutex};
+      finished.wait(lock, [&] { return !ready.empty(); });
+      i = ready.front();
+      ready.pop_front();
+    }
     if (launched < count)
       launch();
-    if (ready.err)
-      return ready.err;
-    if (auto err = sealer->write_sealed(writer, tables[i].first, ready.table, ready.sealed))
+    auto table = std::move(built[i]);
+    if (table.err)
+      return table.err;
+    if (auto err = sealer->write_sealed(writer, tables[i].first, table.table, table.sealed))
       return err;
   }
   return writer.commit();
