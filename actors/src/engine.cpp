@@ -632,30 +632,40 @@ expected<run_summary> engine::pipeline(std::vector<input_slot> inputs, const fs:
                              std::make_move_iterator(r.findings.end()));
     },
     on_error);
-  std::vector<std::pair<scores::person_month, scores::scored>> scored_rows;
+  // Each SHARD's rows, sorted by person and month as pointers and moved
+  // once into the output (the rows are strings and a feature vector each).
+  std::vector<person_scores> scored_parts;
   for (uint32_t answered = 0; answered < shard_count && !failure;)
     self->receive(
       [&](person_scores& r) {
         ++answered;
-        for (size_t i = 0; i < r.rows.size(); ++i)
-          scored_rows.emplace_back(std::move(r.rows[i]), i < r.scores.size() ? std::move(r.scores[i]) : scores::scored{});
+        r.scores.resize(r.rows.size());
         output.findings.insert(output.findings.end(), std::make_move_iterator(r.findings.begin()),
                                std::make_move_iterator(r.findings.end()));
+        scored_parts.push_back(std::move(r));
       },
       on_down, on_error);
   if (failure) {
     stop_all();
     return *failure;
   }
-  std::sort(scored_rows.begin(), scored_rows.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.first.office_no, a.first.person_id, a.first.month)
-           < std::tie(b.first.office_no, b.first.person_id, b.first.month);
-  });
-  for (auto& [row, score] : scored_rows) {
-    output.person_rows.push_back(std::move(row));
-    output.person_scores.push_back(std::move(score));
+  {
+    std::vector<std::pair<scores::person_month*, scores::scored*>> order;
+    for (auto& part : scored_parts)
+      for (size_t i = 0; i < part.rows.size(); ++i)
+        order.emplace_back(&part.rows[i], &part.scores[i]);
+    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.first->office_no, a.first->person_id, a.first->month)
+             < std::tie(b.first->office_no, b.first->person_id, b.first->month);
+    });
+    output.person_rows.reserve(order.size());
+    output.person_scores.reserve(order.size());
+    for (auto [row, score] : order) {
+      output.person_rows.push_back(std::move(*row));
+      output.person_scores.push_back(std::move(*score));
+    }
   }
-  std::vector<std::pair<scores::person_month, scores::scored>>{}.swap(scored_rows);
+  std::vector<person_scores>{}.swap(scored_parts);
 
   match::sort_findings(output.findings);
   for (auto& f : output.findings)
